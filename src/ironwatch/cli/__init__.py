@@ -1,0 +1,1 @@
+"""The ``ironwatch`` command line."""

@@ -1,0 +1,148 @@
+"""The core process: the only owner of the DuckDB store.
+
+It dispatches WAL batches to the workers (``dispatch``), commits their spool sets on one
+store thread (events and WAL ranges in one transaction), serves the HTTP API (``web``) and
+the CLI's Unix socket (``rpc``), and reports its own conditions as ``ironwatch.self``
+events. ``IRONWATCH_TEST_HOOKS=1`` enables ``run/stall-store``: while that file exists,
+nothing is committed (backpressure tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+
+
+import psutil
+
+from ..config import Settings
+from ..errors import StoreError
+from ..pipeline.spool import complete_sets, read_set, remove_set
+from ..store.hot import EventStore
+from ..timeutil import now_us
+from ..util.counters import core_counters
+from ..util.sockets import run_dir, start_unix_server
+from .dispatch import WorkDispatcher, WorkerConn
+from .firststart import ensure_first_start
+from .intake_client import IntakeClient
+from .rpc import RpcServer
+from .service import CoreService
+
+
+class Core:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.data_dir = settings.data_path
+        self.counters = core_counters(self.data_dir, create=True)
+        self.counters.reset()
+        self.counters["pid"] = os.getpid()
+        self.counters["started_us"] = now_us()
+        self.store = EventStore(self.data_dir, settings.store)
+        self.counters["committed_offset"] = self.store.watermark
+        self.counters["events_stored"] = self.store.totals()["events"]
+        self.service = CoreService(settings, self.store, self.counters)
+        self.intake = IntakeClient(self.data_dir)
+        self.spool = self.data_dir / "spool"
+        self.commits: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+        self.dispatcher = WorkDispatcher(
+            self.data_dir / "wal", self.store.is_stored, self.store.watermark, self._durable,
+            settings.pipeline.batch_max_events, settings.pipeline.batch_max_ms, self._on_done)
+        self.service.workers_alive = lambda: len(self.dispatcher.workers)
+        self._test_hooks = os.environ.get("IRONWATCH_TEST_HOOKS") == "1"
+        self._dead_in_interval = 0
+
+    def _durable(self) -> int:
+        ic = self.service.intake()
+        return ic["durable_offset"] if ic else 0
+
+    def _on_done(self, worker: WorkerConn, name: str) -> None:
+        self.commits.put_nowait((worker.ident, name))
+
+    def _commit_set(self, name: str) -> tuple[int, int, int]:
+        events, dead, batches = read_set(self.spool, name)
+        result = self.store.commit(events, dead, batches)
+        remove_set(self.spool, name)
+        return result.events, result.dead, result.skipped_batches
+
+    async def committer(self) -> None:
+        stall = self.data_dir / "run" / "stall-store"
+        while True:
+            ident, name = await self.commits.get()
+            while self._test_hooks and stall.exists():
+                self.counters["store_stalled"] = 1
+                await asyncio.sleep(0.05)
+            self.counters["store_stalled"] = 0
+            try:
+                n_events, n_dead, skipped = await self.service.on_store_thread(self._commit_set, name)
+            except (StoreError, OSError) as exc:
+                # The set stays on disk and its batches are redone; a store failure is
+                # reported, never swallowed.
+                print(f"ironwatch core: commit of {name} failed: {exc}", flush=True)
+                await asyncio.sleep(1)
+                self.dispatcher.committed(ident)
+                continue
+            self.counters["committed_offset"] = self.store.watermark
+            self.counters.add("events_stored", n_events)
+            self.counters.add("dead_letters", n_dead)
+            self.counters.add("batches_committed")
+            self.counters.add("duplicate_batches", skipped)
+            self._dead_in_interval += n_dead
+            self.dispatcher.committed(ident)
+
+    async def recover_spool(self) -> None:
+        """Commit complete spool sets left by a crash before handing out new work."""
+        for name in complete_sets(self.spool):
+            await self.service.on_store_thread(self._commit_set, name)
+        self.counters["committed_offset"] = self.store.watermark
+
+    async def self_monitor(self) -> None:
+        interval = self.settings.selfmon.interval_s
+        while True:
+            await asyncio.sleep(1)
+            self.service.sample_rate()
+            self.counters["rss_bytes"] = psutil.Process().memory_info().rss
+            now = time.monotonic()
+            if int(now) % max(1, int(interval)) == 0:
+                if self._dead_in_interval >= self.settings.selfmon.parse_error_burst:
+                    await self.intake.self_event("parse-error-burst",
+                                                 f"{self._dead_in_interval} records dead-lettered in {interval:g}s",
+                                                 dead_letters=self._dead_in_interval, interval_s=interval)
+                self._dead_in_interval = 0
+
+    async def serve(self) -> None:
+        from ..web.server import start_http
+
+        ensure_first_start(self.store, self.data_dir)
+        await self.recover_spool()
+        run = run_dir(self.data_dir)
+        servers = [await start_unix_server(run / "worker.sock", self.dispatcher.handle),
+                   await start_unix_server(run / "core.sock", RpcServer(self.service).handle)]
+        tasks = [asyncio.create_task(t) for t in (self.dispatcher.scanner(), self.committer(), self.self_monitor())]
+        http = await start_http(self.settings, self.service, self.intake)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        (run / "core.ready").write_text(str(os.getpid()))
+        await stop.wait()
+        await http.stop()
+        for srv in servers:
+            srv.close()
+        await self._drain_commits()
+        for t in tasks:
+            t.cancel()
+        await self.service.on_store_thread(self.store.close)
+
+    async def _drain_commits(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.commits.empty() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+
+async def run(settings: Settings) -> None:
+    await Core(settings).serve()
+
+

@@ -1,0 +1,1 @@
+"""Intake: sockets and framing in, durable WAL batches out; it never parses."""

@@ -1,0 +1,352 @@
+"""The intake process: receivers in, grouped fsyncs to the WAL, acknowledgements out.
+
+Messages from every receiver collect in one pending list; the group committer turns it into
+WAL batches and fsyncs them on a single writer thread every ``wal.group_commit_ms`` (or as
+soon as ``wal.group_commit_bytes`` are waiting), then acknowledges: HTTP and import requests
+arriving on ``run/intake.sock`` get their answer only once their records are durable. The
+durable offset is published in ``run/intake.counters`` for the core and ``status``.
+
+Backpressure: when the WAL holds more than ``wal.max_backlog_bytes`` not yet stored, or the
+process exceeds ``memory_cap_mb``, TCP/TLS reads pause (senders slow down), UDP datagrams are
+dropped and counted, and ingest requests are refused with "backpressure" (HTTP 503). Each
+condition is reported as an ``ironwatch.self`` event through the same WAL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psutil
+
+from ..config import Settings, parse_addr
+from ..event import SELF_DATASET
+from ..tlscert import ensure_self_signed, server_context
+from ..util.counters import core_counters, intake_counters
+from ..util.sockets import decode_records, peer_user, read_json, run_dir, start_unix_server, write_json
+from ..timeutil import iso, now_us
+from .receivers import SyslogStreamProtocol, SyslogUdpReceiver
+from .wal import PendingRecord, WalWriter
+
+_PENDING_CAP = 256 << 20  # bytes waiting for the WAL writer before receivers pause
+
+
+class Intake:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.data_dir = settings.data_path
+        self.counters = intake_counters(self.data_dir, create=True)
+        self.counters.reset()
+        self.counters["pid"] = os.getpid()
+        self.counters["started_us"] = now_us()
+        self._core: Any = None
+        self.wal = WalWriter(self.data_dir / "wal", settings.wal.segment_bytes, self.core_committed())
+        self.counters["written_offset"] = self.counters["durable_offset"] = self.wal.end
+        self.pending: list[PendingRecord] = []
+        self.pending_bytes = 0
+        self.connections: set[SyslogStreamProtocol] = set()
+        self.backpressure = False
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="wal")
+        self._wake = asyncio.Event()
+        self._generation: asyncio.Future[int] | None = None
+        self._udp: list[SyslogUdpReceiver] = []
+        self._servers: list[asyncio.AbstractServer] = []
+        self._last_self: dict[str, float] = {}
+        self._stopping = False
+        self.listeners: dict[str, str] = {}
+
+    def core_committed(self) -> int:
+        if self._core is None:
+            try:
+                self._core = core_counters(self.data_dir)
+            except FileNotFoundError:
+                return 0
+        return int(self._core["committed_offset"])
+
+    # -- accepting messages ------------------------------------------------------------
+    def _push(self, rec: PendingRecord) -> None:
+        self.pending.append(rec)
+        self.pending_bytes += len(rec.original) + 64
+
+    def accept(self, listener: str, address: str, msgs: list[bytes], nbytes: int) -> None:
+        now = now_us()
+        pend = self.pending
+        for m in msgs:
+            pend.append(PendingRecord(listener, "", address, m, now))
+        self.pending_bytes += nbytes or sum(len(m) for m in msgs)
+        self.counters.add("events_received", len(msgs))
+        self.counters.add("bytes_received", nbytes)
+        self._after_accept()
+
+    def accept_datagrams(self, msgs: list[tuple[bytes, str]], max_bytes: int) -> None:
+        self.counters.add("udp_datagrams", len(msgs))
+        if self.backpressure:
+            self.counters.add("udp_backpressure_drops", len(msgs))
+            return
+        now = now_us()
+        for data, addr in msgs:
+            if len(data) > max_bytes:
+                self.accept_oversize("syslog-udp", addr, data[:max_bytes], len(data))
+                continue
+            if data.endswith(b"\n"):
+                data = data.rstrip(b"\r\n")
+            self.pending.append(PendingRecord("syslog-udp", "", addr, data, now))
+            self.pending_bytes += len(data) + 64
+        self.counters.add("events_received", len(msgs))
+        self._after_accept()
+
+    def accept_oversize(self, listener: str, address: str, head: bytes, length: int) -> None:
+        self.counters.add("oversize")
+        reason = f"!oversize: {length} bytes > max_message_bytes {self.settings.syslog.max_message_bytes} (first bytes kept)"
+        self._push(PendingRecord(listener, reason, address, head, now_us()))
+        self._after_accept()
+
+    def accept_records(self, listener: str, fmt: str, address: str, records: list[bytes]) -> None:
+        now = now_us()
+        for r in records:
+            self._push(PendingRecord(listener, fmt, address, r, now))
+        self.counters.add("events_received", len(records))
+        self._after_accept()
+
+    def _after_accept(self) -> None:
+        if self.pending_bytes >= self.settings.wal.group_commit_bytes:
+            self._wake.set()
+            if self.pending_bytes > _PENDING_CAP and not self.backpressure:
+                self._set_backpressure(True, "pending WAL writes over cap")
+        elif not self._wake.is_set():
+            self._wake.set()
+
+    def durable(self) -> "asyncio.Future[int]":
+        """A future resolved with the durable offset once everything accepted so far is fsynced."""
+        if self._generation is None:
+            self._generation = asyncio.get_running_loop().create_future()
+        return self._generation
+
+    def self_event(self, action: str, message: str, **fields: Any) -> None:
+        """Emit an ``ironwatch.self`` event, at most once per self-monitoring interval per action."""
+        now = time.monotonic()
+        if now - self._last_self.get(action, -1e9) < self.settings.selfmon.interval_s:
+            return
+        self._last_self[action] = now
+        ev = {"@timestamp": iso(now_us()), "event.dataset": SELF_DATASET, "event.module": "ironwatch",
+              "event.kind": "metric" if action.endswith("stats") else "event", "event.action": action,
+              "event.provider": "intake", "message": message,
+              **{f"ironwatch.self.{k}": v for k, v in fields.items()}}
+        self._push(PendingRecord("self", "json", "", orjson.dumps(ev), now_us()))
+        self._wake.set()
+
+    # -- group commit ------------------------------------------------------------------
+    async def group_committer(self) -> None:
+        loop = asyncio.get_running_loop()
+        wait_s = self.settings.wal.group_commit_ms / 1000
+        while True:
+            await self._wake.wait()
+            if self.pending_bytes < self.settings.wal.group_commit_bytes and not self._stopping:
+                await asyncio.sleep(wait_s)
+            self._wake.clear()
+            if not self.pending:
+                if self._stopping:
+                    return
+                continue
+            batch, self.pending, self.pending_bytes = self.pending, [], 0
+            gen, self._generation = self._generation, None
+            end = await loop.run_in_executor(self._writer, self._write, batch)
+            self.counters["durable_offset"] = end
+            if gen is not None and not gen.done():
+                gen.set_result(end)
+            if self.backpressure and self.pending_bytes < _PENDING_CAP // 2:
+                self._check_backpressure()
+
+    def _write(self, batch: list[PendingRecord]) -> int:
+        limit = self.settings.wal.group_commit_bytes
+        start, size = 0, 0
+        ms = time.time_ns() // 1_000_000
+        for i, rec in enumerate(batch):
+            size += len(rec.original) + 80
+            if size >= limit:
+                self.wal.append(batch[start:i + 1], ms)
+                self.counters.add("chain_batches")
+                start, size = i + 1, 0
+        if start < len(batch):
+            self.wal.append(batch[start:], ms)
+            self.counters.add("chain_batches")
+        self.counters["written_offset"] = self.wal.end
+        if self.settings.wal.fsync:
+            return self.wal.sync()
+        self.wal.durable = self.wal.end
+        return self.wal.end
+
+    # -- connections and backpressure ----------------------------------------------------
+    def register(self, proto: SyslogStreamProtocol) -> bool:
+        if len(self.connections) >= self.settings.syslog.max_connections:
+            self.counters.add("connections_refused")
+            return False
+        self.connections.add(proto)
+        self.counters["tcp_connections"] = len(self.connections)
+        self.counters.add("tcp_connections_total")
+        if self.backpressure and proto.transport is not None:
+            proto.transport.pause_reading()
+        return True
+
+    def unregister(self, proto: SyslogStreamProtocol) -> None:
+        self.connections.discard(proto)
+        self.counters["tcp_connections"] = len(self.connections)
+
+    def _set_backpressure(self, on: bool, why: str) -> None:
+        if on == self.backpressure:
+            return
+        self.backpressure = on
+        self.counters["backpressure"] = int(on)
+        for proto in list(self.connections):
+            if proto.transport is not None and not proto.transport.is_closing():
+                (proto.transport.pause_reading if on else proto.transport.resume_reading)()
+        if on:
+            self.self_event("backpressure-on", f"intake backpressure: {why}", reason=why,
+                            backlog_bytes=self.backlog())
+        else:
+            self.self_event("backpressure-off", "intake backpressure released", backlog_bytes=self.backlog())
+
+    def backlog(self) -> int:
+        return max(0, self.counters["durable_offset"] - self.core_committed())
+
+    def _check_backpressure(self) -> None:
+        rss = psutil.Process().memory_info().rss
+        self.counters["rss_bytes"] = rss
+        over_backlog = self.backlog() > self.settings.wal.max_backlog_bytes
+        over_mem = rss > self.settings.memory_cap_mb << 20
+        over_pending = self.pending_bytes > _PENDING_CAP
+        if over_backlog or over_mem or over_pending:
+            why = "WAL backlog over wal.max_backlog_bytes" if over_backlog else (
+                "memory over memory_cap_mb" if over_mem else "pending WAL writes over cap")
+            self._set_backpressure(True, why)
+        elif self.backpressure and self.backlog() < self.settings.wal.max_backlog_bytes * 0.8:
+            self._set_backpressure(False, "")
+
+    async def monitor(self) -> None:
+        last_drop_report = 0
+        tick = 0
+        while True:
+            await asyncio.sleep(0.1)
+            tick += 1
+            self._check_backpressure()
+            if tick % 10 == 0:
+                for udp in self._udp:
+                    self.counters.add("udp_kernel_drops", udp.kernel_drops())
+                drops = self.counters["udp_kernel_drops"] + self.counters["udp_backpressure_drops"]
+                if drops > last_drop_report:
+                    self.self_event("udp-drops", f"{drops - last_drop_report} syslog UDP datagrams dropped",
+                                    kernel_drops=self.counters["udp_kernel_drops"],
+                                    backpressure_drops=self.counters["udp_backpressure_drops"])
+                    last_drop_report = drops
+            if tick % 50 == 0:
+                await asyncio.get_running_loop().run_in_executor(self._writer, self.wal.drop_before,
+                                                                  self.core_committed())
+                self._close_idle()
+
+    def _close_idle(self) -> None:
+        cutoff = time.monotonic() - self.settings.syslog.idle_timeout_s
+        for proto in list(self.connections):
+            if proto.last_activity < cutoff and proto.transport is not None:
+                proto.transport.close()
+
+    # -- local ingest socket (HTTP ingest in the core, ``ironwatch import``) ------------
+    async def handle_local(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        who = peer_user(writer.get_extra_info("socket"))
+        try:
+            while True:
+                req = await read_json(reader)
+                if req is None:
+                    break
+                await self._handle_request(req, reader, writer, who)
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
+            try:
+                await write_json(writer, {"ok": False, "error": f"bad request: {exc}"})
+            except ConnectionError:
+                pass
+        finally:
+            writer.close()
+
+    async def _handle_request(self, req: dict[str, Any], reader: asyncio.StreamReader,
+                              writer: asyncio.StreamWriter, who: str) -> None:
+        op = req.get("op")
+        if op == "status":
+            await write_json(writer, {"ok": True, "counters": self.counters.as_dict(), "listeners": self.listeners,
+                                      "backlog_bytes": self.backlog()})
+            return
+        if op != "ingest":
+            await write_json(writer, {"ok": False, "error": f"unknown op {op!r}"})
+            return
+        body = await reader.readexactly(int(req.get("length", 0)))
+        if self.backpressure:
+            await write_json(writer, {"ok": False, "error": "backpressure", "retry_after": 1})
+            return
+        framing = req.get("framing", "lines")
+        records = decode_records(body) if framing == "records" else [
+            ln.rstrip(b"\r") for ln in body.split(b"\n") if ln.strip()]
+        self.accept_records(str(req.get("listener", "http")), str(req.get("format", "")),
+                            str(req.get("address", who)), records)
+        self.counters.add("http_batches")
+        end = await self.durable()
+        await write_json(writer, {"ok": True, "count": len(records), "durable_offset": end})
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        s = self.settings.syslog
+        if s.udp:
+            host, port = parse_addr(s.udp, "syslog.udp")
+            udp = SyslogUdpReceiver(self, host, port, s.udp_receive_buffer_bytes, s.max_message_bytes)
+            udp.start(loop)
+            self._udp.append(udp)
+            self.listeners["syslog-udp"] = f"{host}:{udp.address[1]}"
+        if s.tcp:
+            host, port = parse_addr(s.tcp, "syslog.tcp")
+            srv = await loop.create_server(lambda: SyslogStreamProtocol(self, "syslog-tcp", s.max_message_bytes),
+                                           host, port, reuse_address=True, backlog=4096)
+            self._servers.append(srv)
+            self.listeners["syslog-tcp"] = f"{host}:{srv.sockets[0].getsockname()[1]}"
+        if s.tls:
+            host, port = parse_addr(s.tls, "syslog.tls")
+            cert, key = (Path(s.cert), Path(s.key)) if s.cert else ensure_self_signed(self.data_dir)[:2]
+            srv = await loop.create_server(lambda: SyslogStreamProtocol(self, "syslog-tls", s.max_message_bytes),
+                                           host, port, ssl=server_context(cert, key), reuse_address=True,
+                                           backlog=4096, ssl_handshake_timeout=30)
+            self._servers.append(srv)
+            self.listeners["syslog-tls"] = f"{host}:{srv.sockets[0].getsockname()[1]}"
+        self._servers.append(await start_unix_server(run_dir(self.data_dir) / "intake.sock", self.handle_local))
+        (run_dir(self.data_dir) / "intake.listeners.json").write_bytes(orjson.dumps(self.listeners))
+
+    async def stop(self, committer: "asyncio.Task[None]") -> None:
+        loop = asyncio.get_running_loop()
+        for udp in self._udp:
+            udp.close(loop)
+        for srv in self._servers:
+            srv.close()
+        for proto in list(self.connections):
+            if proto.transport is not None:
+                proto.transport.close()
+        await asyncio.sleep(0.05)
+        self._stopping = True
+        self._wake.set()
+        await asyncio.wait_for(committer, 30)
+        self.wal.close()
+
+
+async def run(settings: Settings) -> None:
+    intake = Intake(settings)
+    await intake.start()
+    committer = asyncio.create_task(intake.group_committer())
+    monitor = asyncio.create_task(intake.monitor())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    monitor.cancel()
+    await intake.stop(committer)

@@ -1,0 +1,387 @@
+"""The segmented, hash-chained write-ahead log between intake and the pipeline.
+
+Layout: ``DATA/wal/<offset:020d>.wal`` files, each named by the global byte offset of its
+first batch, so offsets are contiguous across segments and a batch never spans two. A batch
+is one group commit::
+
+    magic "IWB1" | payload_len u32 | count u32 | prev_link 32B | link 32B | payload
+
+``link = sha256(prev_link || magic || payload_len || count || payload)`` chains every batch
+to the one before, from 32 zero bytes (``store.integrity``). The payload is ``count``
+records::
+
+    rec_len u32 | event_id 16B (UUIDv7) | received_us u64 | sha256(original) 32B |
+    listener (u8 len + utf-8) | format (u8 len + utf-8) | source address (u8 len + utf-8) |
+    original bytes (the rest)
+
+Identity (``event.id``, hash) is given here, at append. A record's WAL offset is its byte
+offset in this global address space; a batch is referred to by its (start, end) offsets.
+On open the writer verifies the newest segment and cuts a torn tail left by a crash.
+A ``format`` starting with ``!`` marks a record intake already judged unparseable (the
+text after ``!`` is the dead-letter reason, e.g. an oversize message).
+"""
+
+from __future__ import annotations
+
+import bisect
+import fcntl
+import hashlib
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, NamedTuple, Sequence
+
+from ..errors import WalCorruption, WalError
+from ..event import uuid7_batch
+from ..store.integrity import GENESIS
+
+MAGIC = b"IWB1"
+_HDR = struct.Struct("<4sII32s32s")
+HEADER_SIZE = _HDR.size  # 76
+_REC = struct.Struct("<I16sQ32s")
+
+
+class PendingRecord(NamedTuple):
+    """What intake hands the WAL: a message before it has an identity."""
+
+    listener: str
+    fmt: str
+    address: str
+    original: bytes
+    received_us: int
+
+
+class WalRecord(NamedTuple):
+    offset: int
+    event_id: bytes
+    received_us: int
+    sha256: bytes
+    listener: str
+    fmt: str
+    address: str
+    original: bytes
+
+
+@dataclass(frozen=True)
+class BatchHeader:
+    start: int
+    end: int
+    count: int
+    prev_link: bytes
+    link: bytes
+
+
+def _segment_name(offset: int) -> str:
+    return f"{offset:020d}.wal"
+
+
+def list_segments(wal_dir: Path) -> list[int]:
+    return sorted(int(p.stem) for p in wal_dir.glob("*.wal") if p.stem.isdigit())
+
+
+def _short(text: str) -> bytes:
+    b = text.encode("utf-8", "replace")[:255]
+    return bytes((len(b),)) + b
+
+
+def encode_batch(records: Sequence[PendingRecord], prev_link: bytes, unix_ms: int) -> tuple[bytes, bytes, list[bytes]]:
+    """(batch bytes, its link, event ids) for ``records``."""
+    ids = uuid7_batch(unix_ms, len(records))
+    parts: list[bytes] = []
+    sha = hashlib.sha256
+    pack = _REC.pack
+    for rec, eid in zip(records, ids):
+        meta = _short(rec.listener) + _short(rec.fmt) + _short(rec.address)
+        parts.append(pack(_REC.size - 4 + len(meta) + len(rec.original), eid, rec.received_us,
+                          sha(rec.original).digest()))
+        parts.append(meta)
+        parts.append(rec.original)
+    payload = b"".join(parts)
+    head = struct.pack("<4sII", MAGIC, len(payload), len(records))
+    h = hashlib.sha256(prev_link)
+    h.update(head)
+    h.update(payload)
+    new_link = h.digest()
+    return _HDR.pack(MAGIC, len(payload), len(records), prev_link, new_link) + payload, new_link, ids
+
+
+def decode_records(start: int, payload: bytes) -> list[WalRecord]:
+    """The records of one batch whose header starts at global offset ``start``."""
+    out: list[WalRecord] = []
+    pos, n = 0, len(payload)
+    base = start + HEADER_SIZE
+    unpack = _REC.unpack_from
+    while pos < n:
+        rec_len, eid, received, digest = unpack(payload, pos)
+        end = pos + 4 + rec_len
+        p = pos + _REC.size
+        fields: list[str] = []
+        for _ in range(3):
+            ln = payload[p]
+            fields.append(payload[p + 1:p + 1 + ln].decode("utf-8", "replace"))
+            p += 1 + ln
+        out.append(WalRecord(base + pos, eid, received, digest, fields[0], fields[1], fields[2],
+                             payload[p:end]))
+        pos = end
+    if pos != n:
+        raise WalCorruption(f"batch at {start}: records overrun the payload")
+    return out
+
+
+def _check_batch(start: int, hdr: tuple[bytes, int, int, bytes, bytes], payload: bytes,
+                 prev_link: bytes | None) -> None:
+    magic, length, count, prev, recorded = hdr
+    h = hashlib.sha256(prev)
+    h.update(struct.pack("<4sII", magic, length, count))
+    h.update(payload)
+    if h.digest() != recorded:
+        raise WalCorruption(f"batch at offset {start}: checksum mismatch")
+    if prev_link is not None and prev != prev_link:
+        raise WalCorruption(f"batch at offset {start}: chain link does not follow the previous batch")
+
+
+class WalReader:
+    """Random and sequential access to batches; safe while the writer appends."""
+
+    def __init__(self, wal_dir: Path) -> None:
+        self.dir = wal_dir
+        self._segments: list[int] = []
+        self._files: dict[int, object] = {}
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._segments = list_segments(self.dir)
+
+    def _locate(self, offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self._segments, offset) - 1
+        if i < 0 or (i == len(self._segments) - 1 and not (self.dir / _segment_name(self._segments[i])).exists()):
+            self.refresh()
+            i = bisect.bisect_right(self._segments, offset) - 1
+        if i < 0:
+            raise WalError(f"offset {offset} is before the oldest WAL segment")
+        seg = self._segments[i]
+        return seg, offset - seg
+
+    def _read(self, seg: int, pos: int, n: int) -> bytes:
+        f = self._files.get(seg)
+        if f is None:
+            f = open(self.dir / _segment_name(seg), "rb")  # noqa: SIM115 - cached handle
+            self._files[seg] = f
+            if len(self._files) > 4:
+                oldest = min(self._files)
+                self._files.pop(oldest).close()  # type: ignore[attr-defined]
+        f.seek(pos)  # type: ignore[attr-defined]
+        return f.read(n)  # type: ignore[attr-defined, no-any-return]
+
+    def header_at(self, offset: int, limit: int) -> BatchHeader | None:
+        """The batch header at ``offset``, or None when no whole batch ends at or before ``limit``.
+
+        An offset exactly at a segment's end moves to the next segment.
+        """
+        if offset >= limit:
+            return None
+        seg, pos = self._locate(offset)
+        raw = self._read(seg, pos, HEADER_SIZE)
+        if len(raw) < HEADER_SIZE:
+            self.refresh()
+            nxt = [s for s in self._segments if s > seg]
+            if raw == b"" and nxt and nxt[0] == offset:
+                seg, pos = nxt[0], 0
+                raw = self._read(seg, pos, HEADER_SIZE)
+            if len(raw) < HEADER_SIZE:
+                return None
+        magic, length, count, prev, link = _HDR.unpack(raw)
+        if magic != MAGIC:
+            raise WalCorruption(f"no batch header at WAL offset {offset}")
+        end = offset + HEADER_SIZE + length
+        return BatchHeader(offset, end, count, prev, link) if end <= limit else None
+
+    def read_batch(self, start: int, verify: bool = True) -> tuple[BatchHeader, list[WalRecord]]:
+        seg, pos = self._locate(start)
+        raw = self._read(seg, pos, HEADER_SIZE)
+        if len(raw) < HEADER_SIZE:
+            raise WalError(f"no batch at WAL offset {start}")
+        hdr = _HDR.unpack(raw)
+        if hdr[0] != MAGIC:
+            raise WalCorruption(f"no batch header at WAL offset {start}")
+        payload = self._read(seg, pos + HEADER_SIZE, hdr[1])
+        if len(payload) != hdr[1]:
+            raise WalError(f"batch at WAL offset {start} is incomplete")
+        if verify:
+            _check_batch(start, hdr, payload, None)
+        header = BatchHeader(start, start + HEADER_SIZE + hdr[1], hdr[2], hdr[3], hdr[4])
+        return header, decode_records(start, payload)
+
+    def iter_headers(self, start: int, limit: int) -> Iterator[BatchHeader]:
+        off = start
+        while True:
+            h = self.header_at(off, limit)
+            if h is None:
+                return
+            yield h
+            off = h.end
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()  # type: ignore[attr-defined]
+        self._files.clear()
+
+
+class WalWriter:
+    """The single appender (intake, or an offline import). Holds ``wal/LOCK`` exclusively."""
+
+    def __init__(self, wal_dir: Path, segment_bytes: int = 64 << 20, min_start: int = 0) -> None:
+        """``min_start``: where an empty WAL begins (the store's watermark), so that a WAL
+        directory wiped while the store kept its data never reuses stored offsets."""
+        self.dir = wal_dir
+        self.min_start = min_start
+        wal_dir.mkdir(parents=True, exist_ok=True)
+        self.segment_bytes = segment_bytes
+        self._lock = os.open(wal_dir / "LOCK", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            os.close(self._lock)
+            raise WalError(f"{wal_dir} is in use by another process") from exc
+        self.head = GENESIS
+        self.end = 0
+        self.batches_recovered = 0
+        self.truncated_bytes = 0
+        self._recover()
+        self.durable = self.end
+
+    def _recover(self) -> None:
+        segments = list_segments(self.dir)
+        if not segments:
+            self._open_segment(self._start_offset_from_marker())
+            return
+        seg = segments[-1]
+        path = self.dir / _segment_name(seg)
+        data = path.read_bytes()
+        pos, prev = 0, None
+        while pos + HEADER_SIZE <= len(data):
+            hdr = _HDR.unpack_from(data, pos)
+            if hdr[0] != MAGIC or pos + HEADER_SIZE + hdr[1] > len(data):
+                break
+            payload = data[pos + HEADER_SIZE: pos + HEADER_SIZE + hdr[1]]
+            try:
+                _check_batch(seg + pos, hdr, payload, prev)
+            except WalCorruption:
+                break
+            prev = hdr[4]
+            pos += HEADER_SIZE + hdr[1]
+            self.batches_recovered += 1
+        self.truncated_bytes = len(data) - pos
+        if self.truncated_bytes:
+            with open(path, "r+b") as f:
+                f.truncate(pos)
+                os.fsync(f.fileno())
+        if prev is None:
+            prev = self._head_before(segments)
+        self.head = prev
+        self.end = seg + pos
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        self._seg_start = seg
+
+    def _head_before(self, segments: list[int]) -> bytes:
+        """Chain head at the end of the previous segment (or the marker, or genesis)."""
+        if len(segments) >= 2:
+            reader = WalReader(self.dir)
+            last = None
+            for h in reader.iter_headers(segments[-2], segments[-1]):
+                last = h
+            reader.close()
+            if last is not None:
+                return last.link
+        marker = self.dir / "HEAD"
+        if marker.exists():
+            return bytes.fromhex(marker.read_text().split()[1])
+        return GENESIS
+
+    def _start_offset_from_marker(self) -> int:
+        marker = self.dir / "HEAD"
+        if marker.exists():
+            off, link_hex = marker.read_text().split()
+            self.head = bytes.fromhex(link_hex)
+            return max(int(off), self.min_start)
+        return self.min_start
+
+    def _open_segment(self, start: int) -> None:
+        path = self.dir / _segment_name(start)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._seg_start = start
+        self.end = start
+        dfd = os.open(self.dir, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+    def append(self, records: Sequence[PendingRecord], unix_ms: int) -> tuple[int, int, list[bytes]]:
+        """Write one batch (not yet fsynced); returns (start, end, event ids)."""
+        if self.end - self._seg_start >= self.segment_bytes:
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._open_segment(self.end)
+        data, self.head, ids = encode_batch(records, self.head, unix_ms)
+        start = self.end
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+        self.end = start + len(data)
+        return start, self.end, ids
+
+    def sync(self) -> int:
+        """fsync what was appended; returns the durable offset."""
+        end = self.end
+        os.fdatasync(self._fd)
+        self.durable = end
+        return end
+
+    def drop_before(self, offset: int) -> list[int]:
+        """Delete whole segments that end at or before ``offset`` (already stored)."""
+        segments = list_segments(self.dir)
+        removed = []
+        for seg, nxt in zip(segments, segments[1:]):
+            if nxt <= offset and seg != self._seg_start:
+                reader = WalReader(self.dir)
+                last = None
+                for h in reader.iter_headers(seg, nxt):
+                    last = h
+                reader.close()
+                if last is not None:
+                    tmp = self.dir / "HEAD.tmp"
+                    tmp.write_text(f"{nxt} {last.link.hex()}\n")
+                    os.replace(tmp, self.dir / "HEAD")
+                (self.dir / _segment_name(seg)).unlink()
+                removed.append(seg)
+        return removed
+
+    def close(self) -> None:
+        try:
+            os.fsync(self._fd)
+        finally:
+            os.close(self._fd)
+            os.close(self._lock)
+
+
+def verify_wal(wal_dir: Path) -> tuple[int, int, bytes]:
+    """Verify every batch and chain link; returns (batches, end offset, head)."""
+    segments = list_segments(wal_dir)
+    marker = wal_dir / "HEAD"
+    prev = bytes.fromhex(marker.read_text().split()[1]) if marker.exists() else GENESIS
+    reader = WalReader(wal_dir)
+    n, end = 0, segments[0] if segments else 0
+    for i, seg in enumerate(segments):
+        limit = segments[i + 1] if i + 1 < len(segments) else seg + (wal_dir / _segment_name(seg)).stat().st_size
+        off = seg
+        while off < limit:
+            hdr, _ = reader.read_batch(off)
+            if hdr.prev_link != prev:
+                raise WalCorruption(f"batch at offset {off}: chain link does not follow the previous batch")
+            prev, off, n = hdr.link, hdr.end, n + 1
+        end = off
+    reader.close()
+    return n, end, prev

@@ -1,0 +1,1 @@
+"""Pipeline workers: read WAL batches, parse, normalize, hand Arrow batches to the core."""

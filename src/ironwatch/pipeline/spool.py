@@ -1,0 +1,68 @@
+"""Spool sets: how a worker hands a parsed batch to the core (Arrow IPC, not pickles).
+
+A set is ``<name>.events.arrow``, ``<name>.dead.arrow`` and ``<name>.json`` (the manifest,
+listing the WAL batches it covers). Files are written under temporary names and renamed;
+the manifest is renamed last, so a set with a manifest is complete and one without is
+debris from a crash, removed at core start.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from ..store.schema import DEAD_LETTER_SCHEMA, EVENT_SCHEMA
+
+
+def _write_table(path: Path, table: pa.Table) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+        w.write_table(table)
+    os.replace(tmp, path)
+
+
+def write_set(spool: Path, name: str, events: pa.Table, dead: pa.Table, batches: list[list[int]]) -> None:
+    spool.mkdir(parents=True, exist_ok=True)
+    _write_table(spool / f"{name}.events.arrow", events)
+    _write_table(spool / f"{name}.dead.arrow", dead)
+    manifest = spool / f"{name}.json"
+    tmp = manifest.with_name(manifest.name + ".tmp")
+    tmp.write_bytes(orjson.dumps({"batches": batches, "events": events.num_rows, "dead": dead.num_rows}))
+    os.replace(tmp, manifest)
+
+
+def read_set(spool: Path, name: str) -> tuple[pa.Table, pa.Table, list[tuple[int, int]]]:
+    meta: dict[str, Any] = orjson.loads((spool / f"{name}.json").read_bytes())
+    with pa.memory_map(str(spool / f"{name}.events.arrow")) as src:
+        events = pa.ipc.open_file(src).read_all()
+    with pa.memory_map(str(spool / f"{name}.dead.arrow")) as src:
+        dead = pa.ipc.open_file(src).read_all()
+    if events.schema != EVENT_SCHEMA or dead.schema != DEAD_LETTER_SCHEMA:
+        events, dead = events.cast(EVENT_SCHEMA), dead.cast(DEAD_LETTER_SCHEMA)
+    return events, dead, [(int(s), int(e)) for s, e in meta["batches"]]
+
+
+def remove_set(spool: Path, name: str) -> None:
+    for suffix in (".events.arrow", ".dead.arrow", ".json"):
+        try:
+            (spool / f"{name}{suffix}").unlink()
+        except FileNotFoundError:
+            pass
+
+
+def complete_sets(spool: Path) -> list[str]:
+    """Names of complete sets in creation order; debris of incomplete ones is deleted."""
+    if not spool.is_dir():
+        return []
+    for p in spool.glob("*.tmp"):
+        p.unlink()
+    names = sorted((p.stat().st_mtime_ns, p.name[:-5]) for p in spool.glob("*.json"))
+    complete = {n for _, n in names}
+    for p in spool.glob("*.arrow"):
+        if p.name.split(".")[0] not in complete:
+            p.unlink()
+    return [n for _, n in names]

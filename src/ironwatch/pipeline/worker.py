@@ -1,0 +1,87 @@
+"""A pipeline worker process: asks the core for WAL batches, parses them, spools the result.
+
+Workers hold no durable state: a crashed worker is restarted by ``ironwatch serve`` and the
+core hands its unfinished batches to whoever asks next. Later issues add enrichment and
+Sigma matching here, between ``Normalizer.process`` and the spool.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from itertools import count
+
+import orjson
+
+from ..config import Settings
+from ..intake.wal import WalReader, WalRecord
+from .normalize import Normalizer, dead_to_arrow, events_to_arrow
+from .spool import write_set
+
+
+class PipelineWorker:
+    def __init__(self, settings: Settings, slot: int) -> None:
+        self.settings = settings
+        self.slot = slot
+        self.data_dir = settings.data_path
+        self.reader = WalReader(self.data_dir / "wal")
+        self.normalizer = Normalizer(settings)
+        self.spool = self.data_dir / "spool"
+        self._seq = count()
+        self._stop = False
+
+    def process(self, batches: list[list[int]]) -> str:
+        records: list[WalRecord] = []
+        for start, _end in batches:
+            _hdr, recs = self.reader.read_batch(start)
+            records.extend(recs)
+        events, dead = self.normalizer.process(records)
+        name = f"w{self.slot}-{os.getpid()}-{time.time_ns()}-{next(self._seq)}"
+        write_set(self.spool, name, events_to_arrow(events), dead_to_arrow(dead), batches)
+        return name
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_term)
+        path = str(self.data_dir / "run" / "worker.sock")
+        sock = self._connect(path)
+        f = sock.makefile("rwb")
+        while not self._stop:
+            f.write(b'{"op":"next"}\n')
+            f.flush()
+            line = f.readline()
+            if not line:
+                return
+            batches = orjson.loads(line).get("batches") or []
+            if not batches:
+                continue
+            name = self.process(batches)
+            f.write(orjson.dumps({"op": "done", "manifest": name, "batches": batches}) + b"\n")
+            f.flush()
+            if not f.readline():
+                return
+
+    def _connect(self, path: str) -> socket.socket:
+        deadline = time.monotonic() + 60
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                return s
+            except OSError:
+                s.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def _on_term(self, *_: object) -> None:
+        # Finish the batch in hand, then leave; an interrupted batch would simply be redone.
+        self._stop = True
+        raise SystemExit(0)
+
+
+def run(settings: Settings, slot: int) -> None:
+    PipelineWorker(settings, slot).run()
+
+

@@ -1,0 +1,48 @@
+"""Entry point of the supervised processes: ``python -m ironwatch.proc core|intake|worker``.
+
+``ironwatch serve`` writes the effective settings to ``run/settings.json`` and starts each
+process with it, so every process sees exactly the same configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+from pathlib import Path
+
+import orjson
+
+from .config import Settings, _build, validate
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    path.write_bytes(orjson.dumps(dataclasses.asdict(settings), option=orjson.OPT_INDENT_2))
+
+
+def load_saved(path: Path) -> Settings:
+    s: Settings = _build(Settings, orjson.loads(path.read_bytes()), str(path))
+    validate(s)
+    return s
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="ironwatch.proc")
+    ap.add_argument("role", choices=("core", "intake", "worker"))
+    ap.add_argument("--settings", required=True)
+    ap.add_argument("--slot", type=int, default=0)
+    args = ap.parse_args(argv)
+    settings = load_saved(Path(args.settings))
+    if args.role == "core":
+        from .core.server import run as run_core
+        asyncio.run(run_core(settings))
+    elif args.role == "intake":
+        from .intake.server import run as run_intake
+        asyncio.run(run_intake(settings))
+    else:
+        from .pipeline.worker import run as run_worker
+        run_worker(settings, args.slot)
+
+
+if __name__ == "__main__":
+    main()

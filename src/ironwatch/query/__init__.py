@@ -1,0 +1,1 @@
+"""Search over the store (this release: ``field:value`` terms and free text, ANDed)."""

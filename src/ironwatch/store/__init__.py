@@ -1,0 +1,1 @@
+"""Storage: the hot DuckDB store, its migrations, and the integrity primitive."""

@@ -1,0 +1,81 @@
+"""The event row: typed columns for the ECS core, everything else in one JSON column.
+
+``EVENT_COLUMNS`` is the single table that maps ECS dotted names to store columns; the
+pipeline builds Arrow batches from it, the store creates day segments from it, and search
+resolves ``field:value`` through it (other fields are looked up in ``fields``, a JSON object
+keyed by dotted ECS names). Adding a typed column is a migration plus one line here.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pyarrow as pa
+
+
+class Column(NamedTuple):
+    field: str      # ECS dotted name
+    name: str       # store column
+    arrow: pa.DataType
+    sql: str
+
+
+TS = pa.timestamp("us", tz="UTC")
+
+EVENT_COLUMNS: tuple[Column, ...] = (
+    Column("event.id", "event_id", pa.string(), "UUID"),
+    Column("@timestamp", "ts", TS, "TIMESTAMPTZ"),
+    Column("event.created", "created", TS, "TIMESTAMPTZ"),
+    Column("event.dataset", "dataset", pa.string(), "VARCHAR"),
+    Column("event.kind", "kind", pa.string(), "VARCHAR"),
+    Column("event.category", "category", pa.list_(pa.string()), "VARCHAR[]"),
+    Column("event.type", "type", pa.list_(pa.string()), "VARCHAR[]"),
+    Column("event.action", "action", pa.string(), "VARCHAR"),
+    Column("event.outcome", "outcome", pa.string(), "VARCHAR"),
+    Column("event.code", "code", pa.string(), "VARCHAR"),
+    Column("event.provider", "provider", pa.string(), "VARCHAR"),
+    Column("event.severity", "severity", pa.int64(), "BIGINT"),
+    Column("event.timezone", "timezone", pa.string(), "VARCHAR"),
+    Column("event.hash", "hash", pa.string(), "VARCHAR"),
+    Column("host.name", "host_name", pa.string(), "VARCHAR"),
+    Column("source.ip", "source_ip", pa.string(), "VARCHAR"),
+    Column("source.port", "source_port", pa.int64(), "BIGINT"),
+    Column("destination.ip", "destination_ip", pa.string(), "VARCHAR"),
+    Column("destination.port", "destination_port", pa.int64(), "BIGINT"),
+    Column("user.name", "user_name", pa.string(), "VARCHAR"),
+    Column("process.name", "process_name", pa.string(), "VARCHAR"),
+    Column("process.pid", "process_pid", pa.int64(), "BIGINT"),
+    Column("log.source.address", "log_source_address", pa.string(), "VARCHAR"),
+    Column("log.syslog.facility.code", "syslog_facility", pa.int64(), "BIGINT"),
+    Column("log.syslog.severity.code", "syslog_severity", pa.int64(), "BIGINT"),
+    Column("log.syslog.appname", "syslog_appname", pa.string(), "VARCHAR"),
+    Column("log.syslog.msgid", "syslog_msgid", pa.string(), "VARCHAR"),
+    Column("message", "message", pa.string(), "VARCHAR"),
+    Column("event.original", "original", pa.binary(), "BLOB"),
+    Column("ironwatch.listener", "listener", pa.string(), "VARCHAR"),
+    Column("ironwatch.wal_offset", "wal_offset", pa.uint64(), "UBIGINT"),
+    Column("ironwatch.parser", "parser", pa.string(), "VARCHAR"),
+)
+
+FIELDS_COLUMN = Column("", "fields", pa.string(), "JSON")
+
+BY_FIELD = {c.field: c for c in EVENT_COLUMNS}
+BY_NAME = {c.name: c for c in EVENT_COLUMNS}
+
+EVENT_SCHEMA = pa.schema([pa.field(c.name, c.arrow) for c in (*EVENT_COLUMNS, FIELDS_COLUMN)])
+
+DEAD_LETTER_SCHEMA = pa.schema([
+    pa.field("event_id", pa.string()),
+    pa.field("received", TS),
+    pa.field("listener", pa.string()),
+    pa.field("source_address", pa.string()),
+    pa.field("format", pa.string()),
+    pa.field("reason", pa.string()),
+    pa.field("original", pa.binary()),
+    pa.field("hash", pa.string()),
+    pa.field("wal_offset", pa.uint64()),
+])
+
+
+def segment_columns_sql() -> str:
+    return ",\n    ".join(f'"{c.name}" {c.sql}' for c in (*EVENT_COLUMNS, FIELDS_COLUMN))

@@ -1,0 +1,82 @@
+"""The HTTP API of this release: health, ingest (JSON lines), status and search.
+
+Ingest is answered 200 only after the intake reports the batch durable in the WAL; when the
+intake applies backpressure the answer is 503 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+
+from ..core.intake_client import IntakeClient
+from ..core.service import CoreService
+from ..errors import IronwatchError, ServerNotRunning
+from ..query.simple import QueryError
+from ..timeutil import parse_time_arg
+from .auth import READ_ROLES, Principal, TokenBook, public, require
+
+
+def create_app(service: CoreService, intake: IntakeClient, max_body: int) -> FastAPI:
+    app = FastAPI(title="Ironwatch", version="0.1.0", docs_url=None, redoc_url=None)
+    app.state.tokens = TokenBook(service.store)
+
+    @app.get("/api/v1/health", dependencies=[Depends(public)])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/v1/ingest")
+    async def ingest(request: Request, who: Principal = Depends(require("ingest"))) -> dict[str, Any]:
+        body = await _read_body(request, max_body)
+        client = request.client.host if request.client else ""
+        try:
+            reply = await intake.ingest(body, "http", "json", client)
+        except ServerNotRunning as exc:
+            raise HTTPException(503, str(exc), headers={"Retry-After": "5"}) from exc
+        if not reply.get("ok"):
+            raise HTTPException(503, str(reply.get("error")), headers={"Retry-After": str(reply.get("retry_after", 1))})
+        return {"accepted": reply["count"], "durable_offset": reply["durable_offset"]}
+
+    @app.get("/api/v1/status")
+    async def status(who: Principal = Depends(require(*READ_ROLES))) -> dict[str, Any]:
+        return await service.status()
+
+    @app.get("/api/v1/search")
+    async def search(q: str = "", start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
+                     limit: int = Query(100, ge=1, le=10_000),
+                     who: Principal = Depends(require("analyst", "viewer", "auditor"))) -> dict[str, Any]:
+        try:
+            from_us = parse_time_arg(start) if start else None
+            to_us = parse_time_arg(end) if end else None
+            events = await service.search(q, from_us, to_us, limit)
+        except (QueryError, IronwatchError) as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return {"events": events, "count": len(events)}
+
+    return app
+
+
+async def _read_body(request: Request, max_body: int) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_body:
+            raise HTTPException(413, f"body larger than {max_body} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    enc = request.headers.get("content-encoding", "").lower()
+    if enc == "gzip":
+        try:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            body = d.decompress(body, max_body)
+            if d.unconsumed_tail:
+                raise HTTPException(413, f"decompressed body larger than {max_body} bytes")
+        except zlib.error as exc:
+            raise HTTPException(400, f"invalid gzip body: {exc}") from exc
+    elif enc not in ("", "identity"):
+        raise HTTPException(415, f"unsupported content-encoding {enc!r}")
+    return body
+
+
