@@ -1,0 +1,164 @@
+"""Every registered parser, fed anything, returns a flat event or raises ``ParseError``.
+
+Random bytes, valid messages cut short, and valid messages with bytes flipped, inserted or
+dropped are thrown at each parser in ``registry.PARSERS`` and at auto-detection. Also here:
+the registry's own behaviour (lookup errors, per-message detection).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ironwatch.errors import ConfigError, ParseError
+from ironwatch.parsers.base import ParseContext, Parser
+from ironwatch.parsers.registry import PARSERS, detect_syslog_format, get_parser, parse
+
+CTX = ParseContext(received_us=1_795_780_800_000_000,
+                   zone_for_host=lambda host: ZoneInfo("Europe/Berlin" if host else "UTC"))
+
+VALID: list[bytes] = [
+    b'<134>1 2026-11-27T09:14:03.512+01:00 plcgw-03 modbus-gw 2211 WRITE'
+    b' [ot@32473 unit="17" fc="16" v="a\\"b\\]c"][origin ip="10.20.3.17"] \xef\xbb\xbfWrite',
+    b"<14>1 - - - - - -",
+    b"<38>Nov 27 10:15:30 jump01 sshd[8812]: Failed password for plcadmin",
+    b"<166>Nov 26 2026 23:59:58.123: %ASA-6-106100: access-list OT_IN permitted",
+    b"<30>2026-11-27T09:30:00.250+01:00 hist01 historian[4410]: backfill done",
+    b"Jul  7 08:06:15 combo  -- root[2421]: ROOT LOGIN ON tty2",
+    b"<13>PLC CPU entered STOP mode",
+    b'{"@timestamp":"2026-11-27T10:00:00.5Z","host":{"name":"hist01"},"tags":["ot"]}',
+    b'{"ts":1795773600.123456,"id.orig_h":"10.20.3.17","modbus":{"func":"WRITE"}}',
+    b'{"time":"2026-11-27 09:00:00","message":"x"}',
+]
+NAMES = sorted(PARSERS)
+PROPERTY_SETTINGS = settings(max_examples=400, deadline=None, derandomize=True,
+                             suppress_health_check=[HealthCheck.too_slow])
+
+
+def check_outcome(parser: Parser, raw: bytes) -> None:
+    try:
+        event = parser.parse(raw, CTX)
+    except ParseError as exc:
+        assert exc.reason and exc.parser == parser.name
+        return
+    assert_event_shape(event)
+
+
+def assert_event_shape(event: dict[str, Any]) -> None:
+    assert isinstance(event["@timestamp"], int)
+    for key, value in event.items():
+        assert isinstance(key, str)
+        assert not isinstance(value, dict) or key == "log.syslog.structured_data", key
+
+
+#: bytes that mean something to one of the formats, tried more often than others
+_SPECIAL = b' "[]\\<>:=-{}.0\x00\xff\xc3'
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(VALID)))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data)))
+        action = draw(st.sampled_from(("flip", "insert", "delete")))
+        byte = draw(st.sampled_from(_SPECIAL) | st.integers(0, 255))
+        if action == "insert":
+            data.insert(at, byte)
+        elif at < len(data):
+            if action == "flip":
+                data[at] = byte
+            else:
+                del data[at]
+    return bytes(data)
+
+
+@st.composite
+def truncated(draw: st.DrawFn) -> bytes:
+    data = draw(st.sampled_from(VALID))
+    return data[:draw(st.integers(0, len(data)))]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@PROPERTY_SETTINGS
+@given(raw=st.binary(max_size=200))
+def test_random_bytes(name: str, raw: bytes) -> None:
+    check_outcome(PARSERS[name], raw)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@PROPERTY_SETTINGS
+@given(raw=truncated())
+def test_truncated_messages(name: str, raw: bytes) -> None:
+    check_outcome(PARSERS[name], raw)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@PROPERTY_SETTINGS
+@given(raw=mutated())
+def test_mutated_messages(name: str, raw: bytes) -> None:
+    check_outcome(PARSERS[name], raw)
+
+
+@PROPERTY_SETTINGS
+@given(raw=st.one_of(st.binary(max_size=200), truncated(), mutated()))
+def test_auto_detection_agrees_with_parse(raw: bytes) -> None:
+    detected = detect_syslog_format(raw)
+    assert detected in PARSERS
+    try:
+        used, event = parse(raw, CTX)
+    except ParseError:
+        return
+    assert used == detected
+    assert_event_shape(event)
+
+
+def test_every_valid_sample_parses_with_its_detected_format() -> None:
+    for raw in VALID:
+        fmt, event = parse(raw, CTX)
+        assert event["@timestamp"] > 0, (fmt, raw)
+
+
+@pytest.mark.parametrize(("raw", "fmt"), [
+    (b"<13>1 2026-11-27T10:00:00Z h a - - - m", "rfc5424"),
+    (b"<191>1 - - - - - -", "rfc5424"),
+    (b"\xef\xbb\xbf  <13>1 - - - - - -", "rfc5424"),
+    (b"<13>10 - - - - - -", "rfc3164"),
+    (b"<13>Nov 27 10:00:00 h a: m", "rfc3164"),
+    (b"<13>2026-11-27T10:00:00Z h a: m", "rfc3164"),
+    (b"Nov 27 10:00:00 h a: m", "rfc3164"),
+    (b'{"a":1}', "json"),
+    (b' \n\t{"a":1}', "json"),
+    (b'\xef\xbb\xbf{"a":1}', "json"),
+    (b"", "rfc3164"),
+])
+def test_detection(raw: bytes, fmt: str) -> None:
+    assert detect_syslog_format(raw) == fmt
+
+
+def test_parse_skips_leading_bom_and_whitespace_for_any_format() -> None:
+    assert parse(b'\xef\xbb\xbf {"a":1}', CTX, "json")[1]["a"] == 1
+    assert parse(b" <14>1 - - - - - -", CTX, "syslog")[0] == "rfc5424"
+
+
+def test_explicit_format_is_used_without_detection() -> None:
+    with pytest.raises(ParseError) as info:
+        parse(b"<13>Nov 27 10:00:00 h a: m", CTX, "rfc5424")
+    assert info.value.parser == "rfc5424"
+
+
+def test_unknown_format_names_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match="known: auto, json, rfc3164, rfc5424, syslog"):
+        get_parser("cef2")
+    with pytest.raises(ConfigError):
+        parse(b"x", CTX, "leef")
+
+
+def test_registry_names_match_parser_names() -> None:
+    assert set(PARSERS) == {"rfc5424", "rfc3164", "json"}
+    for name, parser in PARSERS.items():
+        assert parser.name == name
+        assert get_parser(name) is parser
