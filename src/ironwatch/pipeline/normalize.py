@@ -22,6 +22,7 @@ from ..intake.wal import WalRecord
 from ..parsers.base import ParseContext
 from ..parsers.registry import parse as parse_record
 from ..store.schema import DEAD_LETTER_SCHEMA, EVENT_COLUMNS, EVENT_SCHEMA
+from .columnar import ColumnarSyslog
 from .zones import ZoneResolver
 
 #: the format a listener's records are parsed as when the record pins none
@@ -35,6 +36,7 @@ DEFAULT_DATASET = {"rfc5424": "syslog", "rfc3164": "syslog", "json": "json"}
 class Normalizer:
     def __init__(self, settings: Settings) -> None:
         self.zones = ZoneResolver(settings.time)
+        self.columnar = ColumnarSyslog(self.zones)
 
     def parse_one(self, rec: WalRecord) -> tuple[Event | None, str]:
         """(event, "") or (None, dead-letter reason) for one record."""
@@ -60,6 +62,15 @@ class Normalizer:
         ev["ironwatch.wal_offset"] = rec.offset
         ev["ironwatch.parser"] = used
         return ev, ""
+
+    def process_batch(self, records: Sequence[WalRecord]) -> tuple[pa.Table, pa.Table]:
+        """The worker's entry point: columnar fast path first, reference parsers for the rest."""
+        fast, slow = self.columnar.parse(records, LISTENER_FORMATS)
+        events, dead = self.process([records[i] for i in slow])
+        table = events_to_arrow(events)
+        if fast is not None:
+            table = pa.concat_tables([fast, table]) if table.num_rows else fast
+        return table, dead_to_arrow(dead)
 
     def process(self, records: Iterable[WalRecord]) -> tuple[list[Event], list[dict[str, Any]]]:
         events: list[Event] = []

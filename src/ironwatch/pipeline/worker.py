@@ -17,7 +17,7 @@ import orjson
 
 from ..config import Settings
 from ..intake.wal import WalReader, WalRecord
-from .normalize import Normalizer, dead_to_arrow, events_to_arrow
+from .normalize import Normalizer
 from .spool import write_set
 
 
@@ -37,9 +37,9 @@ class PipelineWorker:
         for start, _end in batches:
             _hdr, recs = self.reader.read_batch(start)
             records.extend(recs)
-        events, dead = self.normalizer.process(records)
+        events, dead = self.normalizer.process_batch(records)
         name = f"w{self.slot}-{os.getpid()}-{time.time_ns()}-{next(self._seq)}"
-        write_set(self.spool, name, events_to_arrow(events), dead_to_arrow(dead), batches)
+        write_set(self.spool, name, events, dead, batches)
         return name
 
     def run(self) -> None:

@@ -23,6 +23,11 @@ class ZoneResolver:
                 self._hosts.setdefault(rule.match.lower(), zone(rule.zone))
         self._by_address: dict[str, Callable[[str | None], ZoneInfo]] = {}
 
+    def all_utc(self) -> bool:
+        """True when every source is in UTC (no per-source rule names another zone)."""
+        return self.default.key == "UTC" and all(z.key == "UTC" for _, z in self._nets) and \
+            all(z.key == "UTC" for z in self._hosts.values())
+
     def _address_zone(self, address: str) -> ZoneInfo:
         host = address.rsplit(":", 1)[0].strip("[]") if address.count(":") == 1 or address.startswith("[") else address
         try:

@@ -1,0 +1,261 @@
+"""The columnar fast path: the common shapes of RFC 5424 and RFC 3164 parsed per batch.
+
+Parsing one message at a time in Python costs more than the whole rest of the pipeline, so
+the worker first tries Arrow compute kernels over the whole batch: split, match, cast. Only
+messages in the exact shapes this module recognises are taken; everything else (structured
+data, unusual tags, zones other than UTC, invalid UTF-8, anything odd) is returned as "slow"
+and goes through the reference parsers in ``parsers/``. A differential test holds the two
+paths to identical rows, so this module is an optimisation, never a second opinion.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..intake.wal import WalRecord
+from ..parsers._syslog_common import FACILITY_NAMES, SEVERITY_NAMES
+from ..store.schema import EVENT_COLUMNS, EVENT_SCHEMA, TS
+from .zones import ZoneResolver
+
+_DAY_US = 86_400_000_000
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_FAC = pa.array(FACILITY_NAMES)
+_SEV = pa.array(SEVERITY_NAMES)
+_PRINT = r"[!-~]"
+_TS5424 = r"^\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
+_R3164 = (r"^<(?P<pri>\d{1,3})>(?P<mon>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) "
+          r"(?P<clock>(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) (?P<host>[^\s\[\]:]+) "
+          r"(?P<tag>[^\s\[\]:]{1,128})(?:\[(?P<pid>\d{1,18})\])?: (?P<msg>.*)$")
+#: the listener formats whose records may take the fast path (detect-per-message inputs)
+_DETECTING = ("", "auto", "syslog")
+
+
+_UUID_DASHES = (8, 12, 16, 20)
+
+
+def hex_strings(blobs: list[bytes], width: int, dashed: bool = False) -> pa.Array:
+    """Fixed-width byte strings as lower-case hex (UUID layout when ``dashed``), with no per-row Python."""
+    n = len(blobs)
+    hexed = np.frombuffer(b"".join(blobs).hex().encode(), dtype=np.uint8).reshape(n, width * 2)
+    if dashed:
+        out = np.full((n, width * 2 + 4), ord("-"), dtype=np.uint8)
+        for dst, (a, b) in enumerate(zip((0, *_UUID_DASHES), (*_UUID_DASHES, width * 2))):
+            out[:, a + dst:b + dst] = hexed[:, a:b]
+        hexed = out
+    size = hexed.shape[1]
+    offsets = pa.py_buffer(np.arange(0, (n + 1) * size, size, dtype=np.int32).tobytes())
+    return pa.StringArray.from_buffers(n, offsets, pa.py_buffer(hexed.tobytes()))
+
+
+def _nil_to_null(arr: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(arr, "-"), pa.scalar(None, pa.string()), arr)
+
+
+def _valid_strings(originals: list[bytes]) -> tuple[pa.Array, np.ndarray]:
+    """Originals as a string array (invalid UTF-8 rows emptied) and a mask of valid rows."""
+    binary = pa.array(originals, pa.binary())
+    try:
+        return pc.cast(binary, pa.string()), np.ones(len(originals), dtype=bool)
+    except pa.ArrowInvalid:
+        ok = np.zeros(len(originals), dtype=bool)
+        fixed: list[bytes] = []
+        for i, o in enumerate(originals):
+            try:
+                o.decode("utf-8")
+                ok[i] = True
+                fixed.append(o)
+            except UnicodeDecodeError:
+                fixed.append(b"")
+        return pc.cast(pa.array(fixed, pa.binary()), pa.string()), ok
+
+
+class ColumnarSyslog:
+    def __init__(self, zones: ZoneResolver) -> None:
+        self.zones = zones
+
+    def parse(self, recs: Sequence[WalRecord], default_fmt: dict[str, str]) -> tuple[pa.Table | None, list[int]]:
+        """(table of the records parsed here, indices of the records left for the slow path)."""
+        n = len(recs)
+        eligible = np.fromiter(((r.fmt or default_fmt.get(r.listener.split(":", 1)[0], "auto")) in _DETECTING
+                                for r in recs), dtype=bool, count=n)
+        if not eligible.any():
+            return None, list(range(n))
+        strings, utf8 = _valid_strings([r.original for r in recs])
+        last = pc.utf8_slice_codeunits(strings, -1)
+        ends_clean = ~_np(pc.is_in(last, value_set=pa.array(["\r", "\n", "\x00"])))
+        candidate = eligible & utf8 & ends_clean
+        head = pc.utf8_slice_codeunits(strings, 0, 7)
+        is5424 = candidate & _np(pc.match_substring_regex(head, r"^<\d{1,3}>1 "))
+        tables: list[pa.Table] = []
+        taken = np.zeros(n, dtype=bool)
+        for mask, fn in ((is5424, self._rfc5424), (candidate & ~is5424, self._rfc3164)):
+            idx = np.flatnonzero(mask)
+            if len(idx):
+                sub = [recs[i] for i in idx]
+                table, ok = fn(sub, strings.take(pa.array(idx)))
+                if table is not None:
+                    tables.append(table)
+                    taken[idx[ok]] = True
+        slow = np.flatnonzero(~taken).tolist()
+        if not tables:
+            return None, slow
+        return pa.concat_tables(tables), slow
+
+    # -- RFC 5424 ------------------------------------------------------------------------
+    def _rfc5424(self, recs: list[WalRecord], s: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+        parts = pc.split_pattern(s, " ", max_splits=6)
+        ok = _np(pc.equal(pc.list_value_length(parts), 7))
+        el = [pc.list_element(pc.if_else(pa.array(ok), parts, pa.scalar(["-"] * 7, parts.type)), i) for i in range(7)]
+        head, stamp, host, app, procid, msgid, rest = el
+        ok &= _np(pc.match_substring_regex(head, r"^<\d{1,3}>1$"))
+        ok &= _np(pc.match_substring_regex(stamp, _TS5424))
+        for field, limit in ((host, 255), (app, 48), (procid, 128), (msgid, 32)):
+            ok &= _np(pc.match_substring_regex(field, f"^{_PRINT}{{1,{limit}}}$"))
+        ok &= _np(pc.or_(pc.equal(rest, "-"), pc.starts_with(rest, "- ")))
+        ok &= ~_np(pc.match_substring_regex(procid, r"^\d{19,}$"))  # too big for an int64 pid
+        pri = _np_int(pc.utf8_slice_codeunits(head, 1, -2), ok)
+        ok &= pri <= 191
+        ts, ts_ok = _iso_times(stamp, ok)
+        ok &= ts_ok
+        if not ok.any():
+            return None, ok
+        take = pa.array(np.flatnonzero(ok))
+        msg = pc.utf8_slice_codeunits(rest.take(take), 2)
+        msg = pc.replace_substring_regex(msg, "^\ufeff", "", max_replacements=1)
+        msg = pc.if_else(pc.equal(msg, ""), pa.scalar(None, pa.string()), msg)
+        procid_t = _nil_to_null(procid.take(take))
+        app_t = _nil_to_null(app.take(take))
+        host_t = _nil_to_null(host.take(take))
+        cols = {
+            "@timestamp": ts.take(take), "host.name": host_t, "log.syslog.hostname": host_t,
+            "log.syslog.appname": app_t, "process.name": app_t, "log.syslog.procid": procid_t,
+            "process.pid": _pid(procid_t), "log.syslog.msgid": _nil_to_null(msgid.take(take)),
+            "log.syslog.version": pa.array(["1"] * len(take)),
+            "message": msg,
+        }
+        return _build([recs[i] for i in take.to_pylist()], pri[ok], cols, "rfc5424"), ok
+
+    # -- RFC 3164 ------------------------------------------------------------------------
+    def _rfc3164(self, recs: list[WalRecord], s: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+        m = pc.extract_regex(s, _R3164)
+        ok = _np(pc.is_valid(m))
+        if not ok.any():
+            return None, ok
+        f = {name: m.field(name) for name in ("pri", "mon", "day", "clock", "host", "tag", "pid", "msg")}
+        host = f["host"]
+        ok &= self._utc_senders(recs, host, ok)
+        pri = _np_int(f["pri"], ok)
+        ok &= pri <= 191
+        month = pc.index_in(f["mon"], value_set=pa.array(_MONTHS))
+        ok &= _np(pc.is_valid(month))
+        received = np.fromiter((r.received_us for r in recs), dtype=np.int64, count=len(recs))
+        ts, ts_ok = _infer_year_utc(f["mon"], f["day"], f["clock"], pc.add(month, 1), received, ok)
+        ok &= ts_ok
+        if not ok.any():
+            return None, ok
+        take = pa.array(np.flatnonzero(ok))
+        host_t = host.take(take)
+        tag = f["tag"].take(take)
+        pid = f["pid"].take(take)
+        pid = pc.if_else(pc.equal(pid, ""), pa.scalar(None, pa.string()), pid)
+        msg = f["msg"].take(take)
+        msg = pc.if_else(pc.equal(msg, ""), pa.scalar(None, pa.string()), msg)
+        cols = {
+            "@timestamp": pa.array(ts[ok], TS), "host.name": host_t, "log.syslog.hostname": host_t,
+            "log.syslog.appname": tag, "process.name": tag, "log.syslog.procid": pid, "process.pid": _pid(pid),
+            "event.timezone": pa.array(["UTC"] * len(take)), "message": msg,
+        }
+        return _build([recs[i] for i in take.to_pylist()], pri[ok], cols, "rfc3164"), ok
+
+    def _utc_senders(self, recs: list[WalRecord], host: pa.Array, ok: np.ndarray) -> np.ndarray:
+        """Rows whose sender's configured zone is UTC (other zones take the slow path)."""
+        if self.zones.all_utc():
+            return np.ones(len(recs), dtype=bool)
+        hosts = host.to_pylist()
+        return np.fromiter((bool(o) and self.zones.for_address(r.address)(h).key == "UTC"
+                            for r, h, o in zip(recs, hosts, ok)), dtype=bool, count=len(recs))
+
+
+def _np(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _np_int(arr: pa.Array, ok: np.ndarray) -> np.ndarray:
+    safe = pc.if_else(pa.array(ok), arr, "0")
+    return np.asarray(pc.cast(pc.fill_null(safe, "0"), pa.int64()).to_numpy(zero_copy_only=False))
+
+
+def _pid(procid: pa.Array) -> pa.Array:
+    digits = pc.match_substring_regex(procid, r"^\d{1,18}$")
+    return pc.cast(pc.if_else(digits, procid, pa.scalar(None, pa.string())), pa.int64())
+
+
+def _iso_times(stamp: pa.Array, ok: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """RFC 3339 times (already shape-checked) as UTC; rows whose date does not exist fail."""
+    safe = pc.if_else(pa.array(ok), stamp, "1970-01-01T00:00:00Z")
+    date = pc.utf8_slice_codeunits(safe, 0, 10)
+    try:
+        days = pc.cast(date, pa.date32())
+        ts = pc.cast(safe, TS)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.nulls(len(stamp), TS), np.zeros(len(stamp), dtype=bool)
+    same = _np(pc.equal(pc.cast(days, pa.string()), date))
+    return ts, same
+
+
+def _infer_year_utc(mon: pa.Array, day: pa.Array, clock: pa.Array, month: pa.Array,
+                    received: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``rfc3164.infer_year_us`` for UTC senders, per batch: latest of Y+1, Y, Y-1 at most a day ahead."""
+    limit = received + _DAY_US
+    year = pc.year(pa.array(received, TS)).to_numpy(zero_copy_only=False).astype(np.int64)
+    day_n = _np_int(day, ok)
+    month_n = np.asarray(pc.fill_null(month, 1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    chosen = np.zeros(len(received), dtype=np.int64)
+    found = np.zeros(len(received), dtype=bool)
+    for delta in (1, 0, -1):
+        y = pa.array(year + delta).cast(pa.string())
+        text = pc.binary_join_element_wise(y, mon, pc.utf8_lpad(day, 2, "0"), clock, " ")
+        parsed = pc.strptime(text, format="%Y %b %d %H:%M:%S", unit="us", error_is_null=True)
+        valid = _np(pc.is_valid(parsed))
+        safe = pc.fill_null(parsed, pa.scalar(0, pa.timestamp("us")))
+        real = valid & (_np(pc.equal(pc.day(safe), pa.array(day_n))) & (pc.month(safe).to_numpy(zero_copy_only=False) == month_n))
+        us = pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False)
+        pick = real & ~found & (us <= limit) & ((delta != 1) | ((month_n == 1) & (day_n <= 2)))
+        chosen[pick] = us[pick]
+        found |= pick
+    return chosen, found & ok
+
+
+def _build(recs: list[WalRecord], pri: np.ndarray, cols: dict[str, pa.Array], fmt: str) -> pa.Table:
+    n = len(recs)
+    cols = dict(cols)
+    cols["log.syslog.priority"] = pa.array(pri)
+    cols["log.syslog.facility.code"] = pa.array(pri >> 3)
+    cols["log.syslog.facility.name"] = _FAC.take(pa.array(pri >> 3))
+    cols["log.syslog.severity.code"] = pa.array(pri & 7)
+    cols["log.syslog.severity.name"] = _SEV.take(pa.array(pri & 7))
+    cols["log.syslog.format"] = pa.array([fmt] * n)
+    cols["event.kind"] = pa.array(["event"] * n)
+    cols["event.dataset"] = pa.array(["syslog"] * n)
+    cols["event.id"] = hex_strings([r.event_id for r in recs], 16, dashed=True)
+    cols["event.hash"] = hex_strings([r.sha256 for r in recs], 32)
+    cols["event.created"] = pa.array([r.received_us for r in recs], TS)
+    cols["event.original"] = pa.array([r.original for r in recs], pa.binary())
+    cols["log.source.address"] = pa.array([r.address or None for r in recs], pa.string())
+    cols["ironwatch.listener"] = pa.array(["import" if r.listener.startswith("import:") else r.listener for r in recs])
+    cols["ironwatch.wal_offset"] = pa.array([r.offset for r in recs], pa.uint64())
+    cols["ironwatch.parser"] = pa.array([fmt] * n)
+    arrays = []
+    for c in EVENT_COLUMNS:
+        a = cols.get(c.field)
+        arrays.append(pa.nulls(n, c.arrow) if a is None else (a if a.type == c.arrow else a.cast(c.arrow)))
+    imported = any(r.listener.startswith("import:") for r in recs)
+    arrays.append(pa.array([orjson.dumps({"log.file.path": r.listener[7:]}).decode()
+                            if r.listener.startswith("import:") else None for r in recs], pa.string())
+                  if imported else pa.nulls(n, pa.string()))
+    return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
