@@ -9,7 +9,10 @@ original bytes.
 from __future__ import annotations
 
 import os
+import time
 import uuid
+
+import numpy as np
 from typing import Any
 
 Event = dict[str, Any]
@@ -22,27 +25,41 @@ IDENTITY_FIELDS = ("event.id", "event.hash", "event.created", "event.original",
 SELF_DATASET = "ironwatch.self"
 
 
-def uuid7_batch(unix_ms: int, n: int) -> list[bytes]:
-    """``n`` distinct UUIDv7 values (16 raw bytes each) for one millisecond, in order.
+class Uuid7Generator:
+    """UUIDv7 values (RFC 9562), monotonic across calls, made a batch at a time.
 
-    Within a batch the 12-bit ``rand_a`` field counts up (RFC 9562 method 1, fixed-length
-    counter) so ids stay monotonic; the remaining 62 bits are random. Batches larger than
-    4096 spill into the following milliseconds.
+    Within a millisecond the 12-bit ``rand_a`` field counts up (method 1, fixed-length
+    counter); when it runs out the generator borrows the next millisecond, so ids never
+    go backwards even at millions per second. The remaining 62 bits are random.
     """
-    out: list[bytes] = []
-    rnd = os.urandom(8 * n)
-    for i in range(n):
-        ms = unix_ms + (i >> 12)
-        counter = i & 0xFFF
-        hi = (ms << 16) | 0x7000 | counter
-        lo = int.from_bytes(rnd[8 * i: 8 * i + 8], "big") & 0x3FFFFFFFFFFFFFFF | 0x8000000000000000
-        out.append(hi.to_bytes(8, "big") + lo.to_bytes(8, "big"))
-    return out
+
+    def __init__(self) -> None:
+        self._ms = 0
+        self._counter = -1
+
+    def take(self, n: int, unix_ms: int | None = None) -> bytes:
+        """``n`` ids as 16·n raw bytes, in increasing order."""
+        if n == 0:
+            return b""
+        now = time.time_ns() // 1_000_000 if unix_ms is None else unix_ms
+        if now > self._ms:
+            self._ms, self._counter = now, -1
+        seq = np.arange(self._counter + 1, self._counter + 1 + n, dtype=np.uint64)
+        ms = np.uint64(self._ms) + (seq >> np.uint64(12))
+        hi = (ms << np.uint64(16)) | np.uint64(0x7000) | (seq & np.uint64(0xFFF))
+        lo = np.frombuffer(os.urandom(8 * n), dtype=np.uint64) & np.uint64(0x3FFFFFFFFFFFFFFF) \
+            | np.uint64(0x8000000000000000)
+        last = int(seq[-1])
+        self._ms += last >> 12
+        self._counter = last & 0xFFF
+        out = np.empty((n, 2), dtype=">u8")
+        out[:, 0] = hi
+        out[:, 1] = lo
+        return out.tobytes()
 
 
 def uuid7() -> bytes:
-    import time
-    return uuid7_batch(time.time_ns() // 1_000_000, 1)[0]
+    return Uuid7Generator().take(1)
 
 
 def uuid_str(raw: bytes) -> str:

@@ -61,6 +61,10 @@ def parse_time_arg(text: str, now: int | None = None) -> int:
     try:
         dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
     except ValueError as exc:
+        # Short digit strings ("0", "86400") are epoch seconds too; only those that read as
+        # an ISO basic date ("20240101") are taken as dates, above.
+        if re.fullmatch(r"\d+(\.\d+)?", t):
+            return int(float(t) * 1_000_000)
         raise ConfigError(f"not a time: {text!r} (use RFC 3339, epoch seconds, now, or -15m)") from exc
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ironwatch.config import Settings, SourceZone
-from ironwatch.intake.wal import WalRecord
+from ironwatch.intake.wal import RecordColumns, WalRecord
 from ironwatch.pipeline.normalize import Normalizer, dead_to_arrow, events_to_arrow
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -28,7 +28,7 @@ def records(lines: list[bytes], listener: str = "syslog-tcp", received: int = RE
 
 
 def assert_same(norm: Normalizer, recs: list[WalRecord]) -> None:
-    fast, fast_dead = norm.process_batch(recs)
+    fast, fast_dead = norm.process_batch(RecordColumns.from_records(recs))
     events, dead = norm.process(recs)
     ref = events_to_arrow(events)
     a, b = fast.sort_by("wal_offset"), ref.sort_by("wal_offset")
@@ -95,7 +95,7 @@ def test_zones_other_than_utc_take_the_reference_path() -> None:
     norm = Normalizer(s)
     lines = [b"<13>Dec 31 23:59:00 hist01 app: m", b"<13>Jan  1 00:10:00 other app: m", b"<13>1 2026-11-27T10:00:00Z h a - - - m"]
     assert_same(norm, records(lines))
-    table, _ = norm.process_batch(records(lines))
+    table, _ = norm.process_batch(RecordColumns.from_records(records(lines)))
     assert set(table.column("timezone").to_pylist()) >= {"Europe/Berlin", "America/Chicago"}
 
 
@@ -104,7 +104,7 @@ def test_batch_mixing_fast_slow_and_dead() -> None:
              b"<38>Nov 27 10:00:00 h sshd[1]: ok", b'{"message": "json"}', b"\xff\xfe", b"garbage"]
     recs = records(lines)
     assert_same(NORM, recs)
-    table, dead = NORM.process_batch(recs)
+    table, dead = NORM.process_batch(RecordColumns.from_records(recs))
     assert table.num_rows == 4 and dead.num_rows == 2
     assert isinstance(table, pa.Table)
 
@@ -114,5 +114,5 @@ def test_the_fast_path_is_taken_for_plain_shapes() -> None:
 
     lines = [b"<134>1 2026-11-27T10:00:00Z h a 1 m - ok", b"<38>Nov 27 10:00:00 h sshd[1]: ok",
              b'<134>1 2026-11-27T10:00:00Z h a 1 m [x y="1"] sd']
-    fast, slow = NORM.columnar.parse(records(lines), LISTENER_FORMATS)
+    fast, slow = NORM.columnar.parse(RecordColumns.from_records(records(lines)), LISTENER_FORMATS)
     assert fast is not None and fast.num_rows == 2 and slow == [2]

@@ -1,62 +1,75 @@
-"""WAL: append, read back, hash chain, torn-tail recovery, segment rollover."""
+"""WAL: append, read back, identity, hash chain, torn-tail recovery, segment rollover."""
 
 from __future__ import annotations
 
-import os
+import hashlib
 from pathlib import Path
 
 import pytest
 
 from ironwatch.errors import WalCorruption, WalError
-from ironwatch.event import uuid7_time_ms
-from ironwatch.intake.wal import HEADER_SIZE, PendingRecord, WalReader, WalWriter, list_segments, verify_wal
+from ironwatch.event import Uuid7Generator, uuid7_time_ms
+from ironwatch.intake.wal import PendingChunk, RecordColumns, WalReader, WalWriter, list_segments, verify_wal
 
 
-def recs(n: int, tag: str = "m") -> list[PendingRecord]:
-    return [PendingRecord("syslog-tcp", "", "127.0.0.1", f"<13>{tag} {i}".encode(), 1_700_000_000_000_000 + i)
-            for i in range(n)]
+def chunks(n: int, tag: str = "m") -> list[PendingChunk]:
+    return [PendingChunk("syslog-tcp", "", "127.0.0.1:514", 1_700_000_000_000_000,
+                         [f"<13>{tag} {i}".encode() for i in range(n)]),
+            PendingChunk("http", "json", "10.0.0.9", 1_700_000_000_000_001, [b'{"a": 1}'])]
 
 
 def test_append_read_roundtrip(tmp_path: Path) -> None:
     w = WalWriter(tmp_path)
-    s, e, ids = w.append(recs(3), 1_700_000_000_000)
+    s, e, count = w.append(chunks(3))
     w.sync()
-    r = WalReader(tmp_path)
-    hdr, records = r.read_batch(s)
-    assert (hdr.start, hdr.end, hdr.count) == (s, e, 3)
-    assert [x.original for x in records] == [b"<13>m 0", b"<13>m 1", b"<13>m 2"]
-    assert [x.event_id for x in records] == ids
-    assert ids == sorted(ids) and len(set(ids)) == 3
-    assert all(uuid7_time_ms(i) == 1_700_000_000_000 for i in ids)
-    assert all(i[6] >> 4 == 7 for i in ids)  # version nibble
-    assert records[0].offset == s + HEADER_SIZE
-    assert records[1].sha256.hex() == __import__("hashlib").sha256(b"<13>m 1").hexdigest()
+    hdr, rc = WalReader(tmp_path).read_batch(s)
+    assert (hdr.start, hdr.end, hdr.count, count) == (s, e, 4, 4)
+    recs = rc.records()
+    assert [r.original for r in recs] == [b"<13>m 0", b"<13>m 1", b"<13>m 2", b'{"a": 1}']
+    assert [(r.listener, r.fmt, r.address) for r in recs][-2:] == [("syslog-tcp", "", "127.0.0.1:514"),
+                                                                    ("http", "json", "10.0.0.9")]
+    assert [r.offset for r in recs] == [s, s + 1, s + 2, s + 3]
+    ids = [r.event_id for r in recs]
+    assert ids == sorted(ids) and len(set(ids)) == 4
+    assert all(i[6] >> 4 == 7 and i[8] >> 6 == 2 for i in ids)  # version 7, RFC 4122 variant
+    assert recs[1].sha256 == hashlib.sha256(b"<13>m 1").digest()
+    assert rc.originals().to_pylist()[3] == b'{"a": 1}'
+    assert RecordColumns.concat([rc, rc]).records()[5].original == b"<13>m 1"
+
+
+def test_uuid7_is_monotonic_across_calls_and_milliseconds() -> None:
+    gen = Uuid7Generator()
+    a = gen.take(5000, unix_ms=1_000)
+    b = gen.take(10, unix_ms=1_000)  # same millisecond: continues the counter
+    c = gen.take(10, unix_ms=999)    # clock went back: never goes backwards
+    ids = [x[i:i + 16] for x in (a, b, c) for i in range(0, len(x), 16)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert uuid7_time_ms(ids[0]) == 1_000 and uuid7_time_ms(ids[4096]) == 1_001
 
 
 def test_chain_and_recovery_cuts_torn_tail(tmp_path: Path) -> None:
     w = WalWriter(tmp_path)
-    w.append(recs(2), 1)
-    _, end2, _ = w.append(recs(2, "b"), 2)
+    w.append(chunks(2))
+    _, end2, _ = w.append(chunks(2, "b"))
     head = w.head
     w.sync()
     w.close()
     seg = tmp_path / f"{0:020d}.wal"
     with open(seg, "ab") as f:
-        f.write(b"IWB1\x00\x00")  # a crash mid-header
+        f.write(b"IWB2\x00\x00")  # a crash mid-header
     w2 = WalWriter(tmp_path)
     assert w2.end == end2 and w2.head == head and w2.truncated_bytes == 6
-    s3, _, _ = w2.append(recs(1, "c"), 3)
+    s3, _, _ = w2.append(chunks(1, "c"))
     assert s3 == end2
     w2.sync()
     w2.close()
-    n, end, h = verify_wal(tmp_path)
-    assert n == 3
+    assert verify_wal(tmp_path)[0] == 3
 
 
 def test_edited_record_is_detected(tmp_path: Path) -> None:
     w = WalWriter(tmp_path)
-    w.append(recs(2), 1)
-    w.append(recs(2, "x"), 2)
+    w.append(chunks(2))
+    w.append(chunks(2, "x"))
     w.sync()
     w.close()
     seg = tmp_path / f"{0:020d}.wal"
@@ -68,21 +81,27 @@ def test_edited_record_is_detected(tmp_path: Path) -> None:
 
 
 def test_segments_roll_over_and_offsets_stay_contiguous(tmp_path: Path) -> None:
-    w = WalWriter(tmp_path, segment_bytes=300)
-    spans = [w.append(recs(3, str(i)), i)[:2] for i in range(10)]
+    w = WalWriter(tmp_path, segment_bytes=600)
+    spans = [w.append(chunks(3, str(i)))[:2] for i in range(10)]
     w.sync()
     assert len(list_segments(tmp_path)) > 2
     assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
-    r = WalReader(tmp_path)
-    headers = list(r.iter_headers(0, w.end))
+    headers = list(WalReader(tmp_path).iter_headers(0, w.end))
     assert [(h.start, h.end) for h in headers] == spans
     assert verify_wal(tmp_path)[0] == 10
     removed = w.drop_before(spans[6][0])
     assert removed and verify_wal(tmp_path)[0] < 10
     w.close()
-    w2 = WalWriter(tmp_path, segment_bytes=300)
+    w2 = WalWriter(tmp_path, segment_bytes=600)
     assert w2.end == spans[-1][1]
     w2.close()
+
+
+def test_empty_wal_starts_at_the_store_watermark(tmp_path: Path) -> None:
+    w = WalWriter(tmp_path, min_start=12345)
+    s, _, _ = w.append(chunks(1))
+    assert s == 12345
+    w.close()
 
 
 def test_second_writer_is_refused(tmp_path: Path) -> None:

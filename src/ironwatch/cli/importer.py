@@ -17,8 +17,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from ..config import Settings
 from ..errors import IronwatchError, ServerNotRunning
-from ..intake.wal import PendingRecord, WalWriter
-from ..pipeline.normalize import Normalizer, dead_to_arrow, events_to_arrow
+from ..intake.wal import PendingChunk, WalWriter
+from ..pipeline.normalize import Normalizer
 from ..store.hot import EventStore
 from ..timeutil import now_us
 from .client import IntakeConnection
@@ -141,12 +141,12 @@ class _OfflineSink(_Sink):
 
     def write(self, lines: list[bytes], listener: str, fmt: str) -> None:
         now = now_us()
-        start, end, _ = self.wal.append([PendingRecord(listener, fmt, "", ln, now) for ln in lines], now // 1000)
+        start, end, _ = self.wal.append([PendingChunk(listener, fmt, "", now, lines)])
         self.wal.sync()
         self.reader.refresh()
         _hdr, recs = self.reader.read_batch(start)
-        events, dead = self.normalizer.process(recs)
-        result = self.store.commit(events_to_arrow(events), dead_to_arrow(dead), [(start, end)])
+        events, dead = self.normalizer.process_batch(recs)
+        result = self.store.commit(events, dead, [(start, end)])
         self.events += result.events
         self.dead += result.dead
 

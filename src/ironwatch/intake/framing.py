@@ -30,6 +30,20 @@ def _detect(buf: bytes) -> str:
     return OCTET if buf[sp + 1:sp + 2] == b"<" else NEWLINE
 
 
+def strip_octet_count(datagram: bytes) -> bytes:
+    """``datagram`` without the RFC 6587 length prefix some senders put in front of UDP
+    messages too (util-linux ``logger --udp --octet-count``). The prefix is dropped only when it is
+    exactly the length of what follows and a PRI follows it, so a message that merely
+    starts with digits is left alone."""
+    if not datagram[:1].isdigit() or datagram[:1] == b"0":
+        return datagram
+    sp = datagram.find(b" ", 1, 11)
+    if sp < 0 or not datagram[:sp].isdigit():
+        return datagram
+    body = datagram[sp + 1:]
+    return body if body[:1] == b"<" and int(datagram[:sp]) == len(body) else datagram
+
+
 class StreamFramer:
     __slots__ = ("max_bytes", "mode", "_buf", "_skip", "_on_oversize")
 

@@ -31,8 +31,9 @@ from ..tlscert import ensure_self_signed, server_context
 from ..util.counters import core_counters, intake_counters
 from ..util.sockets import decode_records, peer_user, read_json, run_dir, start_unix_server, write_json
 from ..timeutil import iso, now_us
+from .framing import strip_octet_count
 from .receivers import SyslogStreamProtocol, SyslogUdpReceiver
-from .wal import PendingRecord, WalWriter
+from .wal import PendingChunk, WalWriter
 
 _PENDING_CAP = 256 << 20  # bytes waiting for the WAL writer before receivers pause
 
@@ -48,7 +49,7 @@ class Intake:
         self._core: Any = None
         self.wal = WalWriter(self.data_dir / "wal", settings.wal.segment_bytes, self.core_committed())
         self.counters["written_offset"] = self.counters["durable_offset"] = self.wal.end
-        self.pending: list[PendingRecord] = []
+        self.pending: list[PendingChunk] = []
         self.pending_bytes = 0
         self.connections: set[SyslogStreamProtocol] = set()
         self.backpressure = False
@@ -70,16 +71,12 @@ class Intake:
         return int(self._core["committed_offset"])
 
     # -- accepting messages ------------------------------------------------------------
-    def _push(self, rec: PendingRecord) -> None:
-        self.pending.append(rec)
-        self.pending_bytes += len(rec.original) + 64
+    def _push(self, chunk: PendingChunk, nbytes: int) -> None:
+        self.pending.append(chunk)
+        self.pending_bytes += nbytes + 64 * len(chunk.messages)
 
     def accept(self, listener: str, address: str, msgs: list[bytes], nbytes: int) -> None:
-        now = now_us()
-        pend = self.pending
-        for m in msgs:
-            pend.append(PendingRecord(listener, "", address, m, now))
-        self.pending_bytes += nbytes or sum(len(m) for m in msgs)
+        self._push(PendingChunk(listener, "", address, now_us(), msgs), nbytes or sum(map(len, msgs)))
         self.counters.add("events_received", len(msgs))
         self.counters.add("bytes_received", nbytes)
         self._after_accept()
@@ -90,27 +87,30 @@ class Intake:
             self.counters.add("udp_backpressure_drops", len(msgs))
             return
         now = now_us()
+        run: list[bytes] = []
+        run_addr = ""
         for data, addr in msgs:
             if len(data) > max_bytes:
                 self.accept_oversize("syslog-udp", addr, data[:max_bytes], len(data))
                 continue
-            if data.endswith(b"\n"):
-                data = data.rstrip(b"\r\n")
-            self.pending.append(PendingRecord("syslog-udp", "", addr, data, now))
-            self.pending_bytes += len(data) + 64
+            if addr != run_addr and run:
+                self._push(PendingChunk("syslog-udp", "", run_addr, now, run), sum(map(len, run)))
+                run = []
+            run_addr = addr
+            run.append(data.rstrip(b"\r\n") if data.endswith(b"\n") else data)
+        if run:
+            self._push(PendingChunk("syslog-udp", "", run_addr, now, run), sum(map(len, run)))
         self.counters.add("events_received", len(msgs))
         self._after_accept()
 
     def accept_oversize(self, listener: str, address: str, head: bytes, length: int) -> None:
         self.counters.add("oversize")
         reason = f"!oversize: {length} bytes > max_message_bytes {self.settings.syslog.max_message_bytes} (first bytes kept)"
-        self._push(PendingRecord(listener, reason, address, head, now_us()))
+        self._push(PendingChunk(listener, reason, address, now_us(), [head]), len(head))
         self._after_accept()
 
     def accept_records(self, listener: str, fmt: str, address: str, records: list[bytes]) -> None:
-        now = now_us()
-        for r in records:
-            self._push(PendingRecord(listener, fmt, address, r, now))
+        self._push(PendingChunk(listener, fmt, address, now_us(), records), sum(map(len, records)))
         self.counters.add("events_received", len(records))
         self._after_accept()
 
@@ -138,7 +138,8 @@ class Intake:
               "event.kind": "metric" if action.endswith("stats") else "event", "event.action": action,
               "event.provider": "intake", "message": message,
               **{f"ironwatch.self.{k}": v for k, v in fields.items()}}
-        self._push(PendingRecord("self", "json", "", orjson.dumps(ev), now_us()))
+        raw = orjson.dumps(ev)
+        self._push(PendingChunk("self", "json", "", now_us(), [raw]), len(raw))
         self._wake.set()
 
     # -- group commit ------------------------------------------------------------------
@@ -163,18 +164,18 @@ class Intake:
             if self.backpressure and self.pending_bytes < _PENDING_CAP // 2:
                 self._check_backpressure()
 
-    def _write(self, batch: list[PendingRecord]) -> int:
+    def _write(self, chunks: list[PendingChunk]) -> int:
+        """Append ``chunks`` as batches of about ``wal.group_commit_bytes`` and fsync once."""
         limit = self.settings.wal.group_commit_bytes
         start, size = 0, 0
-        ms = time.time_ns() // 1_000_000
-        for i, rec in enumerate(batch):
-            size += len(rec.original) + 80
+        for i, chunk in enumerate(chunks):
+            size += sum(map(len, chunk.messages)) + 64 * len(chunk.messages)
             if size >= limit:
-                self.wal.append(batch[start:i + 1], ms)
+                self.wal.append(chunks[start:i + 1])
                 self.counters.add("chain_batches")
                 start, size = i + 1, 0
-        if start < len(batch):
-            self.wal.append(batch[start:], ms)
+        if start < len(chunks):
+            self.wal.append(chunks[start:])
             self.counters.add("chain_batches")
         self.counters["written_offset"] = self.wal.end
         if self.settings.wal.fsync:

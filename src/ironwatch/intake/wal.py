@@ -4,21 +4,26 @@ Layout: ``DATA/wal/<offset:020d>.wal`` files, each named by the global byte offs
 first batch, so offsets are contiguous across segments and a batch never spans two. A batch
 is one group commit::
 
-    magic "IWB1" | payload_len u32 | count u32 | prev_link 32B | link 32B | payload
+    magic "IWB2" | payload_len u32 | count u32 | prev_link 32B | link 32B | payload
 
 ``link = sha256(prev_link || magic || payload_len || count || payload)`` chains every batch
-to the one before, from 32 zero bytes (``store.integrity``). The payload is ``count``
-records::
+to the one before, from 32 zero bytes (``store.integrity``). The payload is columnar, so a
+worker turns it into Arrow arrays without a per-record loop::
 
-    rec_len u32 | event_id 16B (UUIDv7) | received_us u64 | sha256(original) 32B |
-    listener (u8 len + utf-8) | format (u8 len + utf-8) | source address (u8 len + utf-8) |
-    original bytes (the rest)
+    n_meta u32, n_meta × (listener, format, source address: each u8 len + utf-8)
+    meta index   count × u32      which (listener, format, address) each record has
+    event ids    count × 16B      UUIDv7
+    received     count × i64      receipt time, epoch µs
+    hashes       count × 32B      SHA-256 of the original
+    offsets      (count+1) × u32  into the data section
+    data         the original bytes, concatenated
 
-Identity (``event.id``, hash) is given here, at append. A record's WAL offset is its byte
-offset in this global address space; a batch is referred to by its (start, end) offsets.
-On open the writer verifies the newest segment and cuts a torn tail left by a crash.
-A ``format`` starting with ``!`` marks a record intake already judged unparseable (the
-text after ``!`` is the dead-letter reason, e.g. an oversize message).
+Identity (``event.id``, hash) is given here, at append. Record ``i`` of the batch starting
+at offset ``S`` has the WAL offset ``S + i`` (unique: a batch is longer than its count); a
+batch is referred to by its (start, end) offsets. On open the writer verifies the newest
+segment and cuts a torn tail left by a crash. A ``format`` starting with ``!`` marks a
+record intake already judged unparseable (the text after ``!`` is the dead-letter reason,
+e.g. an oversize message).
 """
 
 from __future__ import annotations
@@ -32,24 +37,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence
 
+import numpy as np
+import pyarrow as pa
+
 from ..errors import WalCorruption, WalError
-from ..event import uuid7_batch
+from ..event import Uuid7Generator
 from ..store.integrity import GENESIS
 
-MAGIC = b"IWB1"
+MAGIC = b"IWB2"
 _HDR = struct.Struct("<4sII32s32s")
 HEADER_SIZE = _HDR.size  # 76
-_REC = struct.Struct("<I16sQ32s")
 
 
-class PendingRecord(NamedTuple):
-    """What intake hands the WAL: a message before it has an identity."""
+class PendingChunk(NamedTuple):
+    """Messages from one sender that intake hands the WAL, before they have an identity."""
 
     listener: str
     fmt: str
     address: str
-    original: bytes
     received_us: int
+    messages: list[bytes]
 
 
 class WalRecord(NamedTuple):
@@ -85,48 +92,118 @@ def _short(text: str) -> bytes:
     return bytes((len(b),)) + b
 
 
-def encode_batch(records: Sequence[PendingRecord], prev_link: bytes, unix_ms: int) -> tuple[bytes, bytes, list[bytes]]:
-    """(batch bytes, its link, event ids) for ``records``."""
-    ids = uuid7_batch(unix_ms, len(records))
-    parts: list[bytes] = []
+class RecordColumns:
+    """Records of one or more WAL batches, column by column (what workers parse)."""
+
+    __slots__ = ("wal_offset", "ids", "received", "sha", "meta", "meta_index", "offsets", "data")
+
+    def __init__(self, wal_offset: np.ndarray, ids: bytes, received: np.ndarray, sha: bytes,
+                 meta: list[tuple[str, str, str]], meta_index: np.ndarray, offsets: np.ndarray, data: bytes) -> None:
+        self.wal_offset, self.ids, self.received, self.sha = wal_offset, ids, received, sha
+        self.meta, self.meta_index, self.offsets, self.data = meta, meta_index, offsets, data
+
+    def __len__(self) -> int:
+        return len(self.received)
+
+    def original(self, i: int) -> bytes:
+        return self.data[int(self.offsets[i]):int(self.offsets[i + 1])]
+
+    def record(self, i: int) -> WalRecord:
+        listener, fmt, address = self.meta[int(self.meta_index[i])]
+        return WalRecord(int(self.wal_offset[i]), self.ids[16 * i:16 * i + 16], int(self.received[i]),
+                         self.sha[32 * i:32 * i + 32], listener, fmt, address, self.original(i))
+
+    def records(self, indices: Sequence[int] | None = None) -> list[WalRecord]:
+        return [self.record(i) for i in (range(len(self)) if indices is None else indices)]
+
+    def originals(self) -> pa.Array:
+        offsets = pa.py_buffer(self.offsets.astype(np.int32).tobytes())
+        return pa.BinaryArray.from_buffers(pa.binary(), len(self), [None, offsets, pa.py_buffer(self.data)])
+
+    @classmethod
+    def from_records(cls, recs: Sequence[WalRecord]) -> "RecordColumns":
+        meta: dict[tuple[str, str, str], int] = {}
+        index = [meta.setdefault((r.listener, r.fmt, r.address), len(meta)) for r in recs]
+        lengths = np.fromiter((len(r.original) for r in recs), dtype=np.int64, count=len(recs))
+        return cls(np.fromiter((r.offset for r in recs), dtype=np.uint64, count=len(recs)),
+                   b"".join(r.event_id for r in recs),
+                   np.fromiter((r.received_us for r in recs), dtype=np.int64, count=len(recs)),
+                   b"".join(r.sha256 for r in recs), list(meta), np.asarray(index, dtype=np.int64),
+                   np.concatenate(([0], np.cumsum(lengths))), b"".join(r.original for r in recs))
+
+    @classmethod
+    def concat(cls, parts: Sequence["RecordColumns"]) -> "RecordColumns":
+        if len(parts) == 1:
+            return parts[0]
+        meta: dict[tuple[str, str, str], int] = {}
+        indexes, offsets, base = [], [np.zeros(1, dtype=np.int64)], 0
+        for p in parts:
+            remap = np.asarray([meta.setdefault(m, len(meta)) for m in p.meta], dtype=np.int64)
+            indexes.append(remap[p.meta_index] if len(p) else p.meta_index)
+            offsets.append(p.offsets[1:] + base)
+            base += len(p.data)
+        return cls(np.concatenate([p.wal_offset for p in parts]), b"".join(p.ids for p in parts),
+                   np.concatenate([p.received for p in parts]), b"".join(p.sha for p in parts), list(meta),
+                   np.concatenate(indexes), np.concatenate(offsets), b"".join(p.data for p in parts))
+
+
+def encode_batch(chunks: Sequence[PendingChunk], prev_link: bytes, ids: Uuid7Generator) -> tuple[bytes, bytes, int]:
+    """(batch bytes, its link, record count) for ``chunks``."""
+    meta: dict[tuple[str, str, str], int] = {}
+    index_parts, received_parts, messages = [], [], []
+    for c in chunks:
+        k = meta.setdefault((c.listener, c.fmt, c.address), len(meta))
+        index_parts.append(np.full(len(c.messages), k, dtype="<u4"))
+        received_parts.append(np.full(len(c.messages), c.received_us, dtype="<i8"))
+        messages.extend(c.messages)
+    n = len(messages)
+    lengths = np.fromiter(map(len, messages), dtype=np.int64, count=n)
+    offsets = np.zeros(n + 1, dtype="<u4")
+    np.cumsum(lengths, out=offsets[1:], dtype=np.int64) if n else None
     sha = hashlib.sha256
-    pack = _REC.pack
-    for rec, eid in zip(records, ids):
-        meta = _short(rec.listener) + _short(rec.fmt) + _short(rec.address)
-        parts.append(pack(_REC.size - 4 + len(meta) + len(rec.original), eid, rec.received_us,
-                          sha(rec.original).digest()))
-        parts.append(meta)
-        parts.append(rec.original)
+    parts = [struct.pack("<I", len(meta)), *(_short(a) + _short(b) + _short(c) for a, b, c in meta),
+             np.concatenate(index_parts).tobytes() if n else b"", ids.take(n),
+             np.concatenate(received_parts).tobytes() if n else b"",
+             b"".join([sha(m).digest() for m in messages]), offsets.tobytes(), b"".join(messages)]
     payload = b"".join(parts)
-    head = struct.pack("<4sII", MAGIC, len(payload), len(records))
+    head = struct.pack("<4sII", MAGIC, len(payload), n)
     h = hashlib.sha256(prev_link)
     h.update(head)
     h.update(payload)
     new_link = h.digest()
-    return _HDR.pack(MAGIC, len(payload), len(records), prev_link, new_link) + payload, new_link, ids
+    return _HDR.pack(MAGIC, len(payload), n, prev_link, new_link) + payload, new_link, n
 
 
-def decode_records(start: int, payload: bytes) -> list[WalRecord]:
+def decode_batch(start: int, count: int, payload: bytes) -> RecordColumns:
     """The records of one batch whose header starts at global offset ``start``."""
-    out: list[WalRecord] = []
-    pos, n = 0, len(payload)
-    base = start + HEADER_SIZE
-    unpack = _REC.unpack_from
-    while pos < n:
-        rec_len, eid, received, digest = unpack(payload, pos)
-        end = pos + 4 + rec_len
-        p = pos + _REC.size
-        fields: list[str] = []
-        for _ in range(3):
-            ln = payload[p]
-            fields.append(payload[p + 1:p + 1 + ln].decode("utf-8", "replace"))
-            p += 1 + ln
-        out.append(WalRecord(base + pos, eid, received, digest, fields[0], fields[1], fields[2],
-                             payload[p:end]))
-        pos = end
-    if pos != n:
+    try:
+        (n_meta,) = struct.unpack_from("<I", payload, 0)
+        pos = 4
+        meta: list[tuple[str, str, str]] = []
+        for _ in range(n_meta):
+            fields = []
+            for _ in range(3):
+                ln = payload[pos]
+                fields.append(payload[pos + 1:pos + 1 + ln].decode("utf-8", "replace"))
+                pos += 1 + ln
+            meta.append((fields[0], fields[1], fields[2]))
+        index = np.frombuffer(payload, dtype="<u4", count=count, offset=pos).astype(np.int64)
+        pos += 4 * count
+        ids = payload[pos:pos + 16 * count]
+        pos += 16 * count
+        received = np.frombuffer(payload, dtype="<i8", count=count, offset=pos).astype(np.int64)
+        pos += 8 * count
+        sha = payload[pos:pos + 32 * count]
+        pos += 32 * count
+        offsets = np.frombuffer(payload, dtype="<u4", count=count + 1, offset=pos).astype(np.int64)
+        pos += 4 * (count + 1)
+    except (struct.error, IndexError, ValueError) as exc:
+        raise WalCorruption(f"batch at {start}: malformed payload ({exc})") from exc
+    data = payload[pos:]
+    if len(data) != (offsets[-1] if count else 0) or (count and int(index.max()) >= n_meta):
         raise WalCorruption(f"batch at {start}: records overrun the payload")
-    return out
+    return RecordColumns(np.arange(start, start + count, dtype=np.uint64), ids, received, sha, meta, index,
+                         offsets, data)
 
 
 def _check_batch(start: int, hdr: tuple[bytes, int, int, bytes, bytes], payload: bytes,
@@ -197,7 +274,7 @@ class WalReader:
         end = offset + HEADER_SIZE + length
         return BatchHeader(offset, end, count, prev, link) if end <= limit else None
 
-    def read_batch(self, start: int, verify: bool = True) -> tuple[BatchHeader, list[WalRecord]]:
+    def read_batch(self, start: int, verify: bool = True) -> tuple[BatchHeader, RecordColumns]:
         seg, pos = self._locate(start)
         raw = self._read(seg, pos, HEADER_SIZE)
         if len(raw) < HEADER_SIZE:
@@ -211,7 +288,7 @@ class WalReader:
         if verify:
             _check_batch(start, hdr, payload, None)
         header = BatchHeader(start, start + HEADER_SIZE + hdr[1], hdr[2], hdr[3], hdr[4])
-        return header, decode_records(start, payload)
+        return header, decode_batch(start, hdr[2], payload)
 
     def iter_headers(self, start: int, limit: int) -> Iterator[BatchHeader]:
         off = start
@@ -247,6 +324,7 @@ class WalWriter:
         self.head = GENESIS
         self.end = 0
         self.batches_recovered = 0
+        self.ids = Uuid7Generator()
         self.truncated_bytes = 0
         self._recover()
         self.durable = self.end
@@ -318,20 +396,20 @@ class WalWriter:
         finally:
             os.close(dfd)
 
-    def append(self, records: Sequence[PendingRecord], unix_ms: int) -> tuple[int, int, list[bytes]]:
-        """Write one batch (not yet fsynced); returns (start, end, event ids)."""
+    def append(self, chunks: Sequence[PendingChunk]) -> tuple[int, int, int]:
+        """Write one batch (not yet fsynced); returns (start, end, record count)."""
         if self.end - self._seg_start >= self.segment_bytes:
             os.fsync(self._fd)
             os.close(self._fd)
             self._open_segment(self.end)
-        data, self.head, ids = encode_batch(records, self.head, unix_ms)
+        data, self.head, count = encode_batch(chunks, self.head, self.ids)
         start = self.end
         view = memoryview(data)
         while view:
             n = os.write(self._fd, view)
             view = view[n:]
         self.end = start + len(data)
-        return start, self.end, ids
+        return start, self.end, count
 
     def sync(self) -> int:
         """fsync what was appended; returns the durable offset."""

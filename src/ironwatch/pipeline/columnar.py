@@ -17,7 +17,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..intake.wal import WalRecord
+from ..intake.wal import RecordColumns
 from ..parsers._syslog_common import FACILITY_NAMES, SEVERITY_NAMES
 from ..store.schema import EVENT_COLUMNS, EVENT_SCHEMA, TS
 from .zones import ZoneResolver
@@ -38,10 +38,11 @@ _DETECTING = ("", "auto", "syslog")
 _UUID_DASHES = (8, 12, 16, 20)
 
 
-def hex_strings(blobs: list[bytes], width: int, dashed: bool = False) -> pa.Array:
-    """Fixed-width byte strings as lower-case hex (UUID layout when ``dashed``), with no per-row Python."""
-    n = len(blobs)
-    hexed = np.frombuffer(b"".join(blobs).hex().encode(), dtype=np.uint8).reshape(n, width * 2)
+def hex_strings(buf: bytes, width: int, rows: np.ndarray, dashed: bool = False) -> pa.Array:
+    """Rows of a buffer of fixed-width values as lower-case hex (UUID layout when ``dashed``)."""
+    n = len(rows)
+    picked = np.frombuffer(buf, dtype=np.uint8).reshape(-1, width)[rows].tobytes()
+    hexed = np.frombuffer(picked.hex().encode(), dtype=np.uint8).reshape(n, width * 2)
     if dashed:
         out = np.full((n, width * 2 + 4), ord("-"), dtype=np.uint8)
         for dst, (a, b) in enumerate(zip((0, *_UUID_DASHES), (*_UUID_DASHES, width * 2))):
@@ -56,15 +57,14 @@ def _nil_to_null(arr: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(arr, "-"), pa.scalar(None, pa.string()), arr)
 
 
-def _valid_strings(originals: list[bytes]) -> tuple[pa.Array, np.ndarray]:
+def _valid_strings(binary: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Originals as a string array (invalid UTF-8 rows emptied) and a mask of valid rows."""
-    binary = pa.array(originals, pa.binary())
     try:
-        return pc.cast(binary, pa.string()), np.ones(len(originals), dtype=bool)
+        return pc.cast(binary, pa.string()), np.ones(len(binary), dtype=bool)
     except pa.ArrowInvalid:
-        ok = np.zeros(len(originals), dtype=bool)
+        ok = np.zeros(len(binary), dtype=bool)
         fixed: list[bytes] = []
-        for i, o in enumerate(originals):
+        for i, o in enumerate(binary.to_pylist()):
             try:
                 o.decode("utf-8")
                 ok[i] = True
@@ -78,14 +78,15 @@ class ColumnarSyslog:
     def __init__(self, zones: ZoneResolver) -> None:
         self.zones = zones
 
-    def parse(self, recs: Sequence[WalRecord], default_fmt: dict[str, str]) -> tuple[pa.Table | None, list[int]]:
+    def parse(self, rc: RecordColumns, default_fmt: dict[str, str]) -> tuple[pa.Table | None, list[int]]:
         """(table of the records parsed here, indices of the records left for the slow path)."""
-        n = len(recs)
-        eligible = np.fromiter(((r.fmt or default_fmt.get(r.listener.split(":", 1)[0], "auto")) in _DETECTING
-                                for r in recs), dtype=bool, count=n)
+        n = len(rc)
+        fmts = [fmt or default_fmt.get(listener.split(":", 1)[0], "auto") for listener, fmt, _ in rc.meta]
+        eligible = np.asarray([f in _DETECTING for f in fmts], dtype=bool)[rc.meta_index] if n else np.zeros(0, bool)
         if not eligible.any():
             return None, list(range(n))
-        strings, utf8 = _valid_strings([r.original for r in recs])
+        binary = rc.originals()
+        strings, utf8 = _valid_strings(binary)
         last = pc.utf8_slice_codeunits(strings, -1)
         ends_clean = ~_np(pc.is_in(last, value_set=pa.array(["\r", "\n", "\x00"])))
         candidate = eligible & utf8 & ends_clean
@@ -96,10 +97,9 @@ class ColumnarSyslog:
         for mask, fn in ((is5424, self._rfc5424), (candidate & ~is5424, self._rfc3164)):
             idx = np.flatnonzero(mask)
             if len(idx):
-                sub = [recs[i] for i in idx]
-                table, ok = fn(sub, strings.take(pa.array(idx)))
-                if table is not None:
-                    tables.append(table)
+                cols, pri, ok = fn(rc, idx, strings.take(pa.array(idx)))
+                if ok.any():
+                    tables.append(_build(rc, binary, idx[ok], pri[ok], cols))
                     taken[idx[ok]] = True
         slow = np.flatnonzero(~taken).tolist()
         if not tables:
@@ -107,7 +107,7 @@ class ColumnarSyslog:
         return pa.concat_tables(tables), slow
 
     # -- RFC 5424 ------------------------------------------------------------------------
-    def _rfc5424(self, recs: list[WalRecord], s: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+    def _rfc5424(self, rc: RecordColumns, idx: np.ndarray, s: pa.Array) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
         parts = pc.split_pattern(s, " ", max_splits=6)
         ok = _np(pc.equal(pc.list_value_length(parts), 7))
         el = [pc.list_element(pc.if_else(pa.array(ok), parts, pa.scalar(["-"] * 7, parts.type)), i) for i in range(7)]
@@ -123,7 +123,7 @@ class ColumnarSyslog:
         ts, ts_ok = _iso_times(stamp, ok)
         ok &= ts_ok
         if not ok.any():
-            return None, ok
+            return {}, pri, ok
         take = pa.array(np.flatnonzero(ok))
         msg = pc.utf8_slice_codeunits(rest.take(take), 2)
         msg = pc.replace_substring_regex(msg, "^\ufeff", "", max_replacements=1)
@@ -136,28 +136,28 @@ class ColumnarSyslog:
             "log.syslog.appname": app_t, "process.name": app_t, "log.syslog.procid": procid_t,
             "process.pid": _pid(procid_t), "log.syslog.msgid": _nil_to_null(msgid.take(take)),
             "log.syslog.version": pa.array(["1"] * len(take)),
-            "message": msg,
+            "message": msg, "log.syslog.format": pa.array(["rfc5424"] * len(take)),
         }
-        return _build([recs[i] for i in take.to_pylist()], pri[ok], cols, "rfc5424"), ok
+        return cols, pri, ok
 
     # -- RFC 3164 ------------------------------------------------------------------------
-    def _rfc3164(self, recs: list[WalRecord], s: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+    def _rfc3164(self, rc: RecordColumns, idx: np.ndarray, s: pa.Array) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
         m = pc.extract_regex(s, _R3164)
         ok = _np(pc.is_valid(m))
         if not ok.any():
-            return None, ok
+            return {}, np.zeros(len(idx), dtype=np.int64), ok
         f = {name: m.field(name) for name in ("pri", "mon", "day", "clock", "host", "tag", "pid", "msg")}
         host = f["host"]
-        ok &= self._utc_senders(recs, host, ok)
+        ok &= self._utc_senders(rc, idx, host, ok)
         pri = _np_int(f["pri"], ok)
         ok &= pri <= 191
         month = pc.index_in(f["mon"], value_set=pa.array(_MONTHS))
         ok &= _np(pc.is_valid(month))
-        received = np.fromiter((r.received_us for r in recs), dtype=np.int64, count=len(recs))
+        received = rc.received[idx]
         ts, ts_ok = _infer_year_utc(f["mon"], f["day"], f["clock"], pc.add(month, 1), received, ok)
         ok &= ts_ok
         if not ok.any():
-            return None, ok
+            return {}, pri, ok
         take = pa.array(np.flatnonzero(ok))
         host_t = host.take(take)
         tag = f["tag"].take(take)
@@ -169,16 +169,18 @@ class ColumnarSyslog:
             "@timestamp": pa.array(ts[ok], TS), "host.name": host_t, "log.syslog.hostname": host_t,
             "log.syslog.appname": tag, "process.name": tag, "log.syslog.procid": pid, "process.pid": _pid(pid),
             "event.timezone": pa.array(["UTC"] * len(take)), "message": msg,
+            "log.syslog.format": pa.array(["rfc3164"] * len(take)),
         }
-        return _build([recs[i] for i in take.to_pylist()], pri[ok], cols, "rfc3164"), ok
+        return cols, pri, ok
 
-    def _utc_senders(self, recs: list[WalRecord], host: pa.Array, ok: np.ndarray) -> np.ndarray:
+    def _utc_senders(self, rc: RecordColumns, idx: np.ndarray, host: pa.Array, ok: np.ndarray) -> np.ndarray:
         """Rows whose sender's configured zone is UTC (other zones take the slow path)."""
         if self.zones.all_utc():
-            return np.ones(len(recs), dtype=bool)
+            return np.ones(len(idx), dtype=bool)
         hosts = host.to_pylist()
-        return np.fromiter((bool(o) and self.zones.for_address(r.address)(h).key == "UTC"
-                            for r, h, o in zip(recs, hosts, ok)), dtype=bool, count=len(recs))
+        addresses = [rc.meta[int(rc.meta_index[i])][2] for i in idx]
+        return np.fromiter((bool(o) and self.zones.for_address(a)(h).key == "UTC"
+                            for a, h, o in zip(addresses, hosts, ok)), dtype=bool, count=len(idx))
 
 
 def _np(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -231,31 +233,34 @@ def _infer_year_utc(mon: pa.Array, day: pa.Array, clock: pa.Array, month: pa.Arr
     return chosen, found & ok
 
 
-def _build(recs: list[WalRecord], pri: np.ndarray, cols: dict[str, pa.Array], fmt: str) -> pa.Table:
-    n = len(recs)
+def _build(rc: RecordColumns, binary: pa.Array, rows: np.ndarray, pri: np.ndarray, cols: dict[str, pa.Array]) -> pa.Table:
+    n = len(rows)
+    take = pa.array(rows)
+    meta_rows = pa.array(rc.meta_index[rows])
+    listeners = pa.array(["import" if m[0].startswith("import:") else m[0] for m in rc.meta]).take(meta_rows)
+    addresses = pa.array([m[2] or None for m in rc.meta], pa.string()).take(meta_rows)
     cols = dict(cols)
+    fmt = cols["log.syslog.format"]
     cols["log.syslog.priority"] = pa.array(pri)
     cols["log.syslog.facility.code"] = pa.array(pri >> 3)
     cols["log.syslog.facility.name"] = _FAC.take(pa.array(pri >> 3))
     cols["log.syslog.severity.code"] = pa.array(pri & 7)
     cols["log.syslog.severity.name"] = _SEV.take(pa.array(pri & 7))
-    cols["log.syslog.format"] = pa.array([fmt] * n)
     cols["event.kind"] = pa.array(["event"] * n)
     cols["event.dataset"] = pa.array(["syslog"] * n)
-    cols["event.id"] = hex_strings([r.event_id for r in recs], 16, dashed=True)
-    cols["event.hash"] = hex_strings([r.sha256 for r in recs], 32)
-    cols["event.created"] = pa.array([r.received_us for r in recs], TS)
-    cols["event.original"] = pa.array([r.original for r in recs], pa.binary())
-    cols["log.source.address"] = pa.array([r.address or None for r in recs], pa.string())
-    cols["ironwatch.listener"] = pa.array(["import" if r.listener.startswith("import:") else r.listener for r in recs])
-    cols["ironwatch.wal_offset"] = pa.array([r.offset for r in recs], pa.uint64())
-    cols["ironwatch.parser"] = pa.array([fmt] * n)
+    cols["event.id"] = hex_strings(rc.ids, 16, rows, dashed=True)
+    cols["event.hash"] = hex_strings(rc.sha, 32, rows)
+    cols["event.created"] = pa.array(rc.received[rows], TS)
+    cols["event.original"] = binary.take(take)
+    cols["log.source.address"] = addresses
+    cols["ironwatch.listener"] = listeners
+    cols["ironwatch.wal_offset"] = pa.array(rc.wal_offset[rows], pa.uint64())
+    cols["ironwatch.parser"] = fmt
     arrays = []
     for c in EVENT_COLUMNS:
         a = cols.get(c.field)
         arrays.append(pa.nulls(n, c.arrow) if a is None else (a if a.type == c.arrow else a.cast(c.arrow)))
-    imported = any(r.listener.startswith("import:") for r in recs)
-    arrays.append(pa.array([orjson.dumps({"log.file.path": r.listener[7:]}).decode()
-                            if r.listener.startswith("import:") else None for r in recs], pa.string())
-                  if imported else pa.nulls(n, pa.string()))
+    file_paths = [orjson.dumps({"log.file.path": m[0][7:]}).decode() if m[0].startswith("import:") else None
+                  for m in rc.meta]
+    arrays.append(pa.array(file_paths, pa.string()).take(meta_rows) if any(file_paths) else pa.nulls(n, pa.string()))
     return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)

@@ -18,7 +18,7 @@ import pyarrow as pa
 from ..config import Settings
 from ..errors import ParseError
 from ..event import Event
-from ..intake.wal import WalRecord
+from ..intake.wal import RecordColumns, WalRecord
 from ..parsers.base import ParseContext
 from ..parsers.registry import parse as parse_record
 from ..store.schema import DEAD_LETTER_SCHEMA, EVENT_COLUMNS, EVENT_SCHEMA
@@ -63,10 +63,10 @@ class Normalizer:
         ev["ironwatch.parser"] = used
         return ev, ""
 
-    def process_batch(self, records: Sequence[WalRecord]) -> tuple[pa.Table, pa.Table]:
+    def process_batch(self, records: RecordColumns) -> tuple[pa.Table, pa.Table]:
         """The worker's entry point: columnar fast path first, reference parsers for the rest."""
         fast, slow = self.columnar.parse(records, LISTENER_FORMATS)
-        events, dead = self.process([records[i] for i in slow])
+        events, dead = self.process(records.records(slow))
         table = events_to_arrow(events)
         if fast is not None:
             table = pa.concat_tables([fast, table]) if table.num_rows else fast

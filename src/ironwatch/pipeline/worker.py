@@ -16,7 +16,7 @@ from itertools import count
 import orjson
 
 from ..config import Settings
-from ..intake.wal import WalReader, WalRecord
+from ..intake.wal import RecordColumns, WalReader
 from .normalize import Normalizer
 from .spool import write_set
 
@@ -33,11 +33,8 @@ class PipelineWorker:
         self._stop = False
 
     def process(self, batches: list[list[int]]) -> str:
-        records: list[WalRecord] = []
-        for start, _end in batches:
-            _hdr, recs = self.reader.read_batch(start)
-            records.extend(recs)
-        events, dead = self.normalizer.process_batch(records)
+        parts = [self.reader.read_batch(start)[1] for start, _end in batches]
+        events, dead = self.normalizer.process_batch(RecordColumns.concat(parts))
         name = f"w{self.slot}-{os.getpid()}-{time.time_ns()}-{next(self._seq)}"
         write_set(self.spool, name, events, dead, batches)
         return name
