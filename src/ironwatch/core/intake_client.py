@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,5 +45,6 @@ class IntakeClient:
               **{f"ironwatch.self.{k}": v for k, v in fields.items()}}
         try:
             await self.ingest(orjson.dumps(ev), "self", "json", "")
-        except ServerNotRunning:
-            pass
+        except ServerNotRunning as exc:
+            # The intake is restarting; the condition is still on record in the core's log.
+            print(f"ironwatch core: self event {action!r} not written ({exc}): {message}", file=sys.stderr, flush=True)

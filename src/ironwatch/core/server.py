@@ -13,6 +13,7 @@ import asyncio
 import os
 import signal
 import time
+from datetime import datetime, timedelta, timezone
 
 
 
@@ -112,6 +113,18 @@ class Core:
                                                  dead_letters=self._dead_in_interval, interval_s=interval)
                 self._dead_in_interval = 0
 
+    async def retention(self) -> None:
+        """Drop whole day segments older than ``store.retention_days`` (no row deletes)."""
+        while True:
+            days = self.settings.store.retention_days
+            if days > 0:
+                cutoff = datetime.now(timezone.utc).date() - timedelta(days=days)
+                dropped = await self.service.on_store_thread(self.store.drop_segments_before, cutoff)
+                if dropped:
+                    await self.intake.self_event("retention-drop", f"dropped {len(dropped)} day segment(s) before {cutoff}",
+                                                 segments=dropped, retention_days=days)
+            await asyncio.sleep(3600)
+
     async def serve(self) -> None:
         from ..web.server import start_http
 
@@ -120,7 +133,7 @@ class Core:
         run = run_dir(self.data_dir)
         servers = [await start_unix_server(run / "worker.sock", self.dispatcher.handle),
                    await start_unix_server(run / "core.sock", RpcServer(self.service).handle)]
-        tasks = [asyncio.create_task(t) for t in (self.dispatcher.scanner(), self.committer(), self.self_monitor())]
+        tasks = [asyncio.create_task(t) for t in (self.dispatcher.scanner(), self.committer(), self.self_monitor(), self.retention())]
         http = await start_http(self.settings, self.service, self.intake)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

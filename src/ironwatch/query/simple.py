@@ -28,6 +28,10 @@ _TOKEN = re.compile(r'(-?)(?:([A-Za-z@_][\w.@-]*):)?(?:"((?:[^"\\]|\\.)*)"|(\S+)
 _FIELD = re.compile(r"^[A-Za-z@_][\w.@-]{0,200}$")
 _INT_COLUMNS = {c.field for c in EVENT_COLUMNS if c.sql in ("BIGINT", "UBIGINT")}
 _LIST_COLUMNS = {c.field for c in EVENT_COLUMNS if c.sql.endswith("[]")}
+#: where a free-text term is looked for: the message, the text columns people search, and
+#: every field kept in the JSON column
+_TEXT_COLUMNS = ("message", "host_name", "process_name", "user_name", "source_ip", "destination_ip",
+                 "action", "syslog_msgid", "fields")
 
 
 class QueryError(IronwatchError):
@@ -78,7 +82,8 @@ def _field_expr(field: str) -> tuple[str, list[Any]]:
 def term_sql(t: Term) -> tuple[str, list[Any]]:
     if t.field is None:
         pat = "%" + _like(t.value) + "%"
-        sql, params = "(message ILIKE ? ESCAPE '\\' OR fields ILIKE ? ESCAPE '\\' OR host_name ILIKE ? ESCAPE '\\')", [pat, pat, pat]
+        sql = "(" + " OR ".join(f"\"{c}\" ILIKE ? ESCAPE '\\'" for c in _TEXT_COLUMNS) + ")"
+        params = [pat] * len(_TEXT_COLUMNS)
     else:
         expr, params = _field_expr(t.field)
         if t.value == "*":
