@@ -140,22 +140,24 @@ class EventStore:
         created = events.column("created").cast(pa.int64())
         lo, hi = (v.as_py() for v in pc.min_max(created).values())
         con = self.con
-        con.register("_batch", events)
-        try:
-            for day_us in range(lo - lo % _DAY_US, hi + 1, _DAY_US):
-                day = date(1970, 1, 1) + timedelta(microseconds=day_us)
-                table = self._ensure_segment(day)
-                if lo >= day_us and hi < day_us + _DAY_US:
-                    where, params = "", []
-                else:
-                    where, params = " WHERE epoch_us(created) >= ? AND epoch_us(created) < ?", [day_us, day_us + _DAY_US]
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _batch{where}", params)
-                con.execute(
-                    f"UPDATE segments SET rows = rows + s.n, min_ts = least(coalesce(min_ts, s.lo), s.lo), "
-                    f"max_ts = greatest(coalesce(max_ts, s.hi), s.hi) FROM (SELECT count(*) AS n, min(ts) AS lo, "
-                    f"max(ts) AS hi FROM _batch{where}) s WHERE name = ?", [*params, table])
-        finally:
-            con.unregister("_batch")
+        for day_us in range(lo - lo % _DAY_US, hi + 1, _DAY_US):
+            day = date(1970, 1, 1) + timedelta(microseconds=day_us)
+            table = self._ensure_segment(day)
+            part = events
+            if not (lo >= day_us and hi < day_us + _DAY_US):
+                part = events.filter(pc.and_(pc.greater_equal(created, day_us), pc.less(created, day_us + _DAY_US)))
+            if not part.num_rows:
+                continue
+            ts_lo, ts_hi = (v.as_py() for v in pc.min_max(part.column("ts").cast(pa.int64())).values())
+            con.register("_batch", part)
+            try:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _batch")
+            finally:
+                con.unregister("_batch")
+            con.execute(
+                "UPDATE segments SET rows = rows + ?, min_ts = least(coalesce(min_ts, make_timestamptz(?)), make_timestamptz(?)), "
+                "max_ts = greatest(coalesce(max_ts, make_timestamptz(?)), make_timestamptz(?)) WHERE name = ?",
+                [part.num_rows, ts_lo, ts_lo, ts_hi, ts_hi, table])
 
     def _ensure_segment(self, day: date) -> str:
         name = segment_name(day)
