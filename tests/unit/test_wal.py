@@ -109,3 +109,19 @@ def test_second_writer_is_refused(tmp_path: Path) -> None:
     with pytest.raises(WalError):
         WalWriter(tmp_path)
     w.close()
+
+
+def test_reader_follows_segments_created_after_it_listed(tmp_path: Path) -> None:
+    w = WalWriter(tmp_path, segment_bytes=600)
+    first = w.append(chunks(3))
+    w.sync()
+    reader = WalReader(tmp_path)  # lists one segment
+    assert reader.read_batch(first[0])[0].count == 4
+    spans = [w.append(chunks(3, str(i)))[:2] for i in range(6)]
+    w.sync()
+    assert len(list_segments(tmp_path)) > 2
+    for start, end in spans:  # batches in segments the reader has never listed
+        hdr, rc = reader.read_batch(start)
+        assert (hdr.start, hdr.end, len(rc)) == (start, end, 4)
+    assert [h.start for h in reader.iter_headers(first[0], w.end)] == [first[0], *(s for s, _ in spans)]
+    w.close()

@@ -35,7 +35,7 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, NamedTuple, Sequence
+from typing import BinaryIO, Iterator, NamedTuple, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -224,32 +224,43 @@ class WalReader:
     def __init__(self, wal_dir: Path) -> None:
         self.dir = wal_dir
         self._segments: list[int] = []
-        self._files: dict[int, object] = {}
+        self._files: dict[int, BinaryIO] = {}
         self.refresh()
 
     def refresh(self) -> None:
         self._segments = list_segments(self.dir)
 
     def _locate(self, offset: int) -> tuple[int, int]:
+        """(segment, position in it) of a global offset, by the current segment listing."""
         i = bisect.bisect_right(self._segments, offset) - 1
-        if i < 0 or (i == len(self._segments) - 1 and not (self.dir / _segment_name(self._segments[i])).exists()):
+        if i < 0:
             self.refresh()
             i = bisect.bisect_right(self._segments, offset) - 1
-        if i < 0:
-            raise WalError(f"offset {offset} is before the oldest WAL segment")
+            if i < 0:
+                raise WalError(f"offset {offset} is before the oldest WAL segment")
         seg = self._segments[i]
         return seg, offset - seg
+
+    def _read_at(self, offset: int, n: int) -> tuple[int, int, bytes]:
+        """Up to ``n`` bytes at a global offset; a short read re-lists segments once, since the
+        offset may be the start of a segment created after the last listing."""
+        seg, pos = self._locate(offset)
+        raw = self._read(seg, pos, n)
+        if len(raw) < n:
+            self.refresh()
+            seg, pos = self._locate(offset)
+            raw = self._read(seg, pos, n)
+        return seg, pos, raw
 
     def _read(self, seg: int, pos: int, n: int) -> bytes:
         f = self._files.get(seg)
         if f is None:
+            if len(self._files) >= 4:
+                self._files.pop(min(self._files)).close()
             f = open(self.dir / _segment_name(seg), "rb")  # noqa: SIM115 - cached handle
             self._files[seg] = f
-            if len(self._files) > 4:
-                oldest = min(self._files)
-                self._files.pop(oldest).close()  # type: ignore[attr-defined]
-        f.seek(pos)  # type: ignore[attr-defined]
-        return f.read(n)  # type: ignore[attr-defined, no-any-return]
+        f.seek(pos)
+        return f.read(n)
 
     def header_at(self, offset: int, limit: int) -> BatchHeader | None:
         """The batch header at ``offset``, or None when no whole batch ends at or before ``limit``.
@@ -258,16 +269,9 @@ class WalReader:
         """
         if offset >= limit:
             return None
-        seg, pos = self._locate(offset)
-        raw = self._read(seg, pos, HEADER_SIZE)
+        _seg, _pos, raw = self._read_at(offset, HEADER_SIZE)
         if len(raw) < HEADER_SIZE:
-            self.refresh()
-            nxt = [s for s in self._segments if s > seg]
-            if raw == b"" and nxt and nxt[0] == offset:
-                seg, pos = nxt[0], 0
-                raw = self._read(seg, pos, HEADER_SIZE)
-            if len(raw) < HEADER_SIZE:
-                return None
+            return None
         magic, length, count, prev, link = _HDR.unpack(raw)
         if magic != MAGIC:
             raise WalCorruption(f"no batch header at WAL offset {offset}")
@@ -275,8 +279,7 @@ class WalReader:
         return BatchHeader(offset, end, count, prev, link) if end <= limit else None
 
     def read_batch(self, start: int, verify: bool = True) -> tuple[BatchHeader, RecordColumns]:
-        seg, pos = self._locate(start)
-        raw = self._read(seg, pos, HEADER_SIZE)
+        seg, pos, raw = self._read_at(start, HEADER_SIZE)
         if len(raw) < HEADER_SIZE:
             raise WalError(f"no batch at WAL offset {start}")
         hdr = _HDR.unpack(raw)
@@ -301,7 +304,7 @@ class WalReader:
 
     def close(self) -> None:
         for f in self._files.values():
-            f.close()  # type: ignore[attr-defined]
+            f.close()
         self._files.clear()
 
 
