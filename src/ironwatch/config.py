@@ -63,14 +63,15 @@ class WalSettings:
 @dataclass
 class PipelineSettings:
     workers: int = _s(0, "Pipeline worker processes; 0 means CPU cores minus one, at least one.")
-    batch_max_events: int = _s(20_000, "Most events a worker hands to the core in one batch.")
+    batch_max_events: int = _s(50_000, "Most events a worker hands to the core in one batch.")
     batch_max_ms: float = _s(200.0, "Longest a worker waits to fill a batch before handing it over.")
 
 
 @dataclass
 class StoreSettings:
     retention_days: int = _s(0, "Drop hot day segments older than this many days; 0 keeps everything.")
-    memory_limit: str = _s("1GB", "DuckDB memory_limit for the core process.")
+    memory_limit: str = _s("512MB", "DuckDB memory_limit for the core process.")
+    checkpoint_threshold: str = _s("256MB", "DuckDB checkpoint_threshold: how much of DuckDB's own log collects before it is folded into the database file. Larger is cheaper per event (fewer, better-compressed checkpoints) but makes a restart after a crash replay more.")
     threads: int = _s(2, "DuckDB worker threads.")
 
 

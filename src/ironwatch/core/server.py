@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 
 import psutil
+import pyarrow as pa
 
 from ..config import Settings
 from ..errors import StoreError
@@ -31,6 +32,8 @@ from .firststart import ensure_first_start
 from .intake_client import IntakeClient
 from .rpc import RpcServer
 from .service import CoreService
+
+MAX_SETS_PER_COMMIT = 8
 
 
 class Core:
@@ -62,28 +65,39 @@ class Core:
     def _on_done(self, worker: WorkerConn, name: str) -> None:
         self.commits.put_nowait((worker.ident, name))
 
-    def _commit_set(self, name: str) -> tuple[int, int, int]:
-        events, dead, batches = read_set(self.spool, name)
-        result = self.store.commit(events, dead, batches)
-        remove_set(self.spool, name)
+    def _commit_sets(self, names: list[str]) -> tuple[int, int, int]:
+        """Commit several spool sets in one transaction (bigger transactions cost DuckDB less per row)."""
+        parts = [read_set(self.spool, name) for name in names]
+        events = pa.concat_tables([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+        dead = pa.concat_tables([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+        result = self.store.commit(events, dead, [b for p in parts for b in p[2]])
+        for name in names:
+            remove_set(self.spool, name)
         return result.events, result.dead, result.skipped_batches
+
+    def _take_queued(self, first: tuple[int, str]) -> list[tuple[int, str]]:
+        taken = [first]
+        while len(taken) < MAX_SETS_PER_COMMIT and not self.commits.empty():
+            taken.append(self.commits.get_nowait())
+        return taken
 
     async def committer(self) -> None:
         stall = self.data_dir / "run" / "stall-store"
         while True:
-            ident, name = await self.commits.get()
+            taken = self._take_queued(await self.commits.get())
             while self._test_hooks and stall.exists():
                 self.counters["store_stalled"] = 1
                 await asyncio.sleep(0.05)
             self.counters["store_stalled"] = 0
             try:
-                n_events, n_dead, skipped = await self.service.on_store_thread(self._commit_set, name)
+                n_events, n_dead, skipped = await self.service.on_store_thread(self._commit_sets, [n for _, n in taken])
             except (StoreError, OSError) as exc:
-                # The set stays on disk and its batches are redone; a store failure is
+                # The sets stay on disk and their batches are redone; a store failure is
                 # reported, never swallowed.
-                print(f"ironwatch core: commit of {name} failed: {exc}", flush=True)
+                print(f"ironwatch core: commit of {[n for _, n in taken]} failed: {exc}", flush=True)
                 await asyncio.sleep(1)
-                self.dispatcher.committed(ident)
+                for ident, _ in taken:
+                    self.dispatcher.committed(ident)
                 continue
             self.counters["committed_offset"] = self.store.watermark
             self.counters.add("events_stored", n_events)
@@ -91,12 +105,13 @@ class Core:
             self.counters.add("batches_committed")
             self.counters.add("duplicate_batches", skipped)
             self._dead_in_interval += n_dead
-            self.dispatcher.committed(ident)
+            for ident, _ in taken:
+                self.dispatcher.committed(ident)
 
     async def recover_spool(self) -> None:
         """Commit complete spool sets left by a crash before handing out new work."""
         for name in complete_sets(self.spool):
-            await self.service.on_store_thread(self._commit_set, name)
+            await self.service.on_store_thread(self._commit_sets, [name])
         self.counters["committed_offset"] = self.store.watermark
 
     async def self_monitor(self) -> None:

@@ -97,6 +97,7 @@ class Intake:
                 self._push(PendingChunk("syslog-udp", "", run_addr, now, run), sum(map(len, run)))
                 run = []
             run_addr = addr
+            data = strip_octet_count(data)
             run.append(data.rstrip(b"\r\n") if data.endswith(b"\n") else data)
         if run:
             self._push(PendingChunk("syslog-udp", "", run_addr, now, run), sum(map(len, run)))

@@ -249,7 +249,6 @@ def _build(rc: RecordColumns, binary: pa.Array, rows: np.ndarray, pri: np.ndarra
     cols["event.kind"] = pa.array(["event"] * n)
     cols["event.dataset"] = pa.array(["syslog"] * n)
     cols["event.id"] = hex_strings(rc.ids, 16, rows, dashed=True)
-    cols["event.hash"] = hex_strings(rc.sha, 32, rows)
     cols["event.created"] = pa.array(rc.received[rows], TS)
     cols["event.original"] = binary.take(take)
     cols["log.source.address"] = addresses

@@ -51,7 +51,6 @@ class Normalizer:
         ev.setdefault("event.kind", "event")
         ev.setdefault("event.dataset", DEFAULT_DATASET.get(used, used))
         ev["event.id"] = str(uuid.UUID(bytes=rec.event_id))
-        ev["event.hash"] = rec.sha256.hex()
         ev["event.created"] = rec.received_us
         ev["event.original"] = rec.original
         ev["log.source.address"] = rec.address or None

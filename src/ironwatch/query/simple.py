@@ -122,6 +122,9 @@ def row_to_event(names: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
         if name == "fields":
             extra = value
             continue
+        if name == "hash":
+            ev["event.hash"] = value
+            continue
         if value is None:
             continue
         col = BY_NAME[name]

@@ -24,7 +24,7 @@ from ..config import StoreSettings
 from ..errors import StoreError
 from .migrate import migrate
 from ..timeutil import iso
-from .schema import EVENT_COLUMNS, FIELDS_COLUMN, segment_columns_sql
+from .schema import EVENT_COLUMNS, FIELDS_COLUMN, HASH_EXPR, segment_columns_sql
 
 DB_FILE = "ironwatch.duckdb"
 _SEGMENT = re.compile(r"^ev_\d{8}$")
@@ -35,7 +35,8 @@ def connect(path: Path, settings: StoreSettings | None = None, read_only: bool =
     """A DuckDB connection that never reaches the network for extensions."""
     s = settings or StoreSettings()
     config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false",
-              "memory_limit": s.memory_limit, "threads": str(s.threads)}
+              "memory_limit": s.memory_limit, "threads": str(s.threads),
+              "checkpoint_threshold": s.checkpoint_threshold}
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
@@ -214,7 +215,7 @@ def _only_ranges(table: pa.Table, ranges: Sequence[tuple[int, int]]) -> pa.Table
 # -- search and dead letters live beside the store so that SQL stays in one package ----------
 # Times leave DuckDB as epoch microseconds: no per-row datetime objects, no pytz.
 _PROJECTION = ", ".join(f'epoch_us("{c.name}") AS "{c.name}"' if c.sql == "TIMESTAMPTZ" else f'"{c.name}"'
-                        for c in (*EVENT_COLUMNS, FIELDS_COLUMN))
+                        for c in (*EVENT_COLUMNS, FIELDS_COLUMN)) + f", {HASH_EXPR} AS hash"
 
 def search_events(store: EventStore, query: str, from_us: int | None, to_us: int | None,
                   limit: int) -> list[dict[str, Any]]:

@@ -36,7 +36,6 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("event.provider", "provider", pa.string(), "VARCHAR"),
     Column("event.severity", "severity", pa.int64(), "BIGINT"),
     Column("event.timezone", "timezone", pa.string(), "VARCHAR"),
-    Column("event.hash", "hash", pa.string(), "VARCHAR"),
     Column("host.name", "host_name", pa.string(), "VARCHAR"),
     Column("source.ip", "source_ip", pa.string(), "VARCHAR"),
     Column("source.port", "source_port", pa.int64(), "BIGINT"),
@@ -65,6 +64,10 @@ EVENT_COLUMNS: tuple[Column, ...] = (
 )
 
 FIELDS_COLUMN = Column("", "fields", pa.string(), "JSON")
+
+#: ``event.hash`` is not stored: it is the SHA-256 of ``event.original``, computed when read.
+#: The hash taken at receipt lives in the WAL, where the batch chain protects it.
+HASH_EXPR = "sha256(original)"
 
 BY_FIELD = {c.field: c for c in EVENT_COLUMNS}
 BY_NAME = {c.name: c for c in EVENT_COLUMNS}
