@@ -49,7 +49,7 @@ _ts5424 = st.sampled_from(["2026-11-27T10:00:00Z", "2026-11-27T10:00:00.5+01:00"
 _word = st.sampled_from(["-", "plc-gw-01", "hist01.plant.local", "x" * 49, "a\tb", "bad]name", "été", "ok", "123",
                          "1" * 19, "00042"])
 _msg = st.sampled_from(["", " ", "polled 48 registers", "\ufeffBOM first", "- lead dash", "tab\there",
-                        "[sd-like] text", "trailing\r", "unicode ✓ ok", "x" * 300])
+                        "[sd-like] text", "trailing\r", "unicode ✓ ok", "x" * 300, "line1\nline2", " lead space"])
 _sd = st.sampled_from(["-", "-x", '[meta seq="1"]', "[a b]", ""])
 
 
