@@ -121,14 +121,15 @@ class WorkDispatcher:
                 req = await read_json(reader)
                 if req is None:
                     break
-                await self._serve(worker, req, writer)
+                await self._serve(worker, req, reader, writer)
         except (ConnectionError, ValueError):
             pass
         finally:
             self._release(worker)
             writer.close()
 
-    async def _serve(self, worker: WorkerConn, req: dict[str, Any], writer: asyncio.StreamWriter) -> None:
+    async def _serve(self, worker: WorkerConn, req: dict[str, Any], reader: asyncio.StreamReader,
+                     writer: asyncio.StreamWriter) -> None:
         op = req.get("op")
         if op == "next":
             while True:
@@ -137,6 +138,10 @@ class WorkDispatcher:
                     if taken:
                         await write_json(writer, {"batches": [[b.start, b.end] for b in taken]})
                         return
+                if reader.at_eof():
+                    # The worker died while waiting for work: return so that ``handle`` sees
+                    # the EOF and releases it, rather than counting it alive until work comes.
+                    return
                 worker.wake.clear()
                 try:
                     await asyncio.wait_for(worker.wake.wait(), 0.5)
