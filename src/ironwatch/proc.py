@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import signal
 from pathlib import Path
 
 import orjson
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--settings", required=True)
     ap.add_argument("--slot", type=int, default=0)
     args = ap.parse_args(argv)
+    # Ctrl-C reaches the whole process group; the supervisor alone answers it and stops the
+    # processes in order (intake, workers, core) with SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     settings = load_saved(Path(args.settings))
     if args.role == "core":
         from .core.server import run as run_core

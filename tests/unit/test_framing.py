@@ -59,3 +59,10 @@ def test_any_chunking_gives_the_same_messages(msgs: list[bytes], data: st.DataOb
     chunks = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)])]
     out, over, _ = frame_all(chunks)
     assert out == msgs and not over
+
+
+def test_oversize_octet_frame_split_across_reads_keeps_a_full_head() -> None:
+    body = b"<" + b"z" * 299
+    stream = b"300 " + body + b"5 <1>ok"
+    out, over, _ = frame_all([stream[i:i + 7] for i in range(0, len(stream), 7)])
+    assert out == [b"<1>ok"] and over == [(body[:100], 300)]

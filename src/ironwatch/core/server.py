@@ -152,8 +152,7 @@ class Core:
         http = await start_http(self.settings, self.service, self.intake)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
         (run / "core.ready").write_text(str(os.getpid()))
         await stop.wait()
         await http.stop()

@@ -100,6 +100,8 @@ class StreamFramer:
             length = int(digits)
             start = sp + 1
             if length > self.max_bytes:
+                if n - start < self.max_bytes:
+                    break  # keep reading until the whole kept head (max_bytes) has arrived
                 self._on_oversize(buf[start:start + self.max_bytes], length)
                 available = n - start
                 if available >= length:

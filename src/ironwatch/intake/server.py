@@ -347,8 +347,7 @@ async def run(settings: Settings) -> None:
     monitor = asyncio.create_task(intake.monitor())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
     monitor.cancel()
     await intake.stop(committer)
