@@ -50,7 +50,9 @@ _word = st.sampled_from(["-", "plc-gw-01", "hist01.plant.local", "x" * 49, "a\tb
                          "1" * 19, "00042"])
 _msg = st.sampled_from(["", " ", "polled 48 registers", "\ufeffBOM first", "- lead dash", "tab\there",
                         "[sd-like] text", "trailing\r", "unicode ✓ ok", "x" * 300, "line1\nline2", " lead space"])
-_sd = st.sampled_from(["-", "-x", '[meta seq="1"]', "[a b]", ""])
+_sd = st.sampled_from(["-", "-x", '[meta seq="1"]', "[a b]", "", '[x a="q\\"uote" b="c\\]d" c="\\\\"]',
+                       '[x a="1" a="2"]', '[x a="1"][x b="2"]', '[x@1 a="1"][y]', '[x a="1"]glued', '[x a="\u00e9\u2713"]',
+                       '[x a="1"', '[=bad a="1"]', '[origin ip="10.0.0.1"][meta sequenceId="7"]'])
 
 
 @settings(max_examples=400, deadline=None)
@@ -113,6 +115,6 @@ def test_the_fast_path_is_taken_for_plain_shapes() -> None:
     from ironwatch.pipeline.normalize import LISTENER_FORMATS
 
     lines = [b"<134>1 2026-11-27T10:00:00Z h a 1 m - ok", b"<38>Nov 27 10:00:00 h sshd[1]: ok",
-             b'<134>1 2026-11-27T10:00:00Z h a 1 m [x y="1"] sd']
+             b'<134>1 2026-11-27T10:00:00Z h a 1 m [x y="1"] sd', b'<134>1 2026-11-27T10:00:00Z h a 1 m [x y="1" bad']
     fast, slow = NORM.columnar.parse(RecordColumns.from_records(records(lines)), LISTENER_FORMATS)
-    assert fast is not None and fast.num_rows == 2 and slow == [2]
+    assert fast is not None and fast.num_rows == 3 and slow == [3]

@@ -18,7 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..intake.wal import RecordColumns
+from ..errors import ParseError
 from ..parsers._syslog_common import FACILITY_NAMES, SEVERITY_NAMES
+from ..parsers.rfc5424 import parse_structured_data
 from ..store.schema import EVENT_COLUMNS, EVENT_SCHEMA, TS
 from .zones import ZoneResolver
 
@@ -33,6 +35,8 @@ _TS5424 = r"^\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?(?:Z
 _H3164 = (r"^<\d{1,3}>[A-Z][a-z]{2} {1,2}\d{1,2} (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d [^\s\[\]:]+ "
           r"[^\s\[\]:]{1,128}(?:\[\d{1,18}\])?: ")
 _DUMMY3164 = "<0>Jan 1 00:00:00 h t: "
+#: key in a path's column dict for per-row extra fields (dicts kept in the JSON column)
+_EXTRA = "__extra__"
 #: the listener formats whose records may take the fast path (detect-per-message inputs)
 _DETECTING = ("", "auto", "syslog")
 
@@ -118,7 +122,9 @@ class ColumnarSyslog:
         ok &= _np(pc.match_substring_regex(stamp, _TS5424))
         for field, limit in ((host, 255), (app, 48), (procid, 128), (msgid, 32)):
             ok &= _np(pc.match_substring_regex(field, f"^{_PRINT}{{1,{limit}}}$"))
-        ok &= _np(pc.or_(pc.equal(rest, "-"), pc.starts_with(rest, "- ")))
+        no_sd = _np(pc.or_(pc.equal(rest, "-"), pc.starts_with(rest, "- ")))
+        has_sd = _np(pc.starts_with(rest, "["))
+        ok &= no_sd | has_sd
         ok &= ~_np(pc.match_substring_regex(procid, r"^\d{19,}$"))  # too big for an int64 pid
         pri = _np_int(pc.utf8_slice_codeunits(head, 1, -2), ok)
         ok &= pri <= 191
@@ -126,8 +132,25 @@ class ColumnarSyslog:
         ok &= ts_ok
         if not ok.any():
             return {}, pri, ok
-        take = pa.array(np.flatnonzero(ok))
+        sd_rows = np.flatnonzero(ok & has_sd)
+        sd_data, sd_msgs, sd_ok = _structured_data(rest.take(pa.array(sd_rows)).to_pylist()) if len(sd_rows) else ([], [], [])
+        ok[sd_rows[~np.asarray(sd_ok, dtype=bool)]] = False
+        if not ok.any():
+            return {}, pri, ok
+        rows = np.flatnonzero(ok)
+        take = pa.array(rows)
         msg = pc.utf8_slice_codeunits(rest.take(take), 2)
+        fields: list[dict[str, object] | None] | None = None
+        if len(sd_rows):
+            # messages and structured data of the rows that carry SD, scattered into place
+            kept = [i for i, good in enumerate(sd_ok) if good]
+            pos = np.searchsorted(rows, sd_rows[np.asarray(sd_ok, dtype=bool)])
+            mask = np.zeros(len(rows), dtype=bool)
+            mask[pos] = True
+            msg = pc.replace_with_mask(msg, pa.array(mask), pa.array([sd_msgs[i] for i in kept], pa.string()))
+            fields = [None] * len(rows)
+            for p, i in zip(pos.tolist(), kept):
+                fields[p] = {"log.syslog.structured_data": sd_data[i]}
         msg = pc.replace_substring_regex(msg, "^\ufeff", "", max_replacements=1)
         msg = pc.if_else(pc.equal(msg, ""), pa.scalar(None, pa.string()), msg)
         procid_t = _nil_to_null(procid.take(take))
@@ -140,6 +163,8 @@ class ColumnarSyslog:
             "log.syslog.version": pa.array(["1"] * len(take)),
             "message": msg, "log.syslog.format": pa.array(["rfc5424"] * len(take)),
         }
+        if fields is not None:
+            cols[_EXTRA] = fields  # type: ignore[assignment]
         return cols, pri, ok
 
     # -- RFC 3164 ------------------------------------------------------------------------
@@ -186,6 +211,27 @@ class ColumnarSyslog:
         addresses = [rc.meta[int(rc.meta_index[i])][2] for i in idx]
         return np.fromiter((bool(o) and self.zones.for_address(a)(h).key == "UTC"
                             for a, h, o in zip(addresses, hosts, ok)), dtype=bool, count=len(idx))
+
+
+def _structured_data(rests: list[str]) -> tuple[list[object], list[str], list[bool]]:
+    """Structured data and message of ``SD [MSG]`` texts, by the reference parser's own reader."""
+    data: list[object] = []
+    msgs: list[str] = []
+    good: list[bool] = []
+    for text in rests:
+        try:
+            sd, end = parse_structured_data(text)
+        except ParseError:
+            sd, end = None, -1
+        if end == len(text) or (0 <= end < len(text) and text[end] == " "):
+            data.append(sd)
+            msgs.append(text[end + 1:])
+            good.append(True)
+        else:
+            data.append(None)
+            msgs.append("")
+            good.append(False)
+    return data, msgs, good
 
 
 def _np(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -238,6 +284,13 @@ def _infer_year_utc(mon: pa.Array, day: pa.Array, clock: pa.Array, month: pa.Arr
     return chosen, found & ok
 
 
+def _fields_json(extra: dict[str, object] | None, path: str | None) -> str | None:
+    """The JSON column as the reference path writes it: parser fields first, then the file path."""
+    if path is not None:
+        extra = {**(extra or {}), "log.file.path": path}
+    return orjson.dumps(extra, option=orjson.OPT_NON_STR_KEYS).decode() if extra else None
+
+
 def _build(rc: RecordColumns, binary: pa.Array, rows: np.ndarray, pri: np.ndarray, cols: dict[str, pa.Array]) -> pa.Table:
     n = len(rows)
     take = pa.array(rows)
@@ -264,7 +317,11 @@ def _build(rc: RecordColumns, binary: pa.Array, rows: np.ndarray, pri: np.ndarra
     for c in EVENT_COLUMNS:
         a = cols.get(c.field)
         arrays.append(pa.nulls(n, c.arrow) if a is None else (a if a.type == c.arrow else a.cast(c.arrow)))
-    file_paths = [orjson.dumps({"log.file.path": m[0][7:]}).decode() if m[0].startswith("import:") else None
-                  for m in rc.meta]
-    arrays.append(pa.array(file_paths, pa.string()).take(meta_rows) if any(file_paths) else pa.nulls(n, pa.string()))
+    extra = cols.get(_EXTRA)
+    paths = [m[0][7:] if m[0].startswith("import:") else None for m in rc.meta]
+    if extra is None and not any(paths):
+        arrays.append(pa.nulls(n, pa.string()))
+    else:
+        row_paths = [paths[i] for i in rc.meta_index[rows].tolist()]
+        arrays.append(pa.array([_fields_json(e, p) for e, p in zip(extra or [None] * n, row_paths)], pa.string()))
     return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
