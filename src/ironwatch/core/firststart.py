@@ -40,8 +40,8 @@ def ensure_first_start(store: EventStore, data_dir: Path) -> None:
     if signer_new:
         print(f"ironwatch: created signing key, public key {data_dir / 'keys' / Signer.PUBLIC} "
               f"(SHA-256 {signer.fingerprint()})", flush=True)
-    row = store.con.execute("SELECT count(*) FROM api_tokens WHERE role = 'ingest' AND revoked IS NULL").fetchone()
-    if row and row[0]:
+    row = store.con.execute("SELECT count(*) FROM api_tokens WHERE role = 'ingest' AND revoked IS NULL").fetchall()
+    if row and row[0][0]:
         return
     token = new_token()
     store.con.execute("INSERT INTO api_tokens (id, name, role, token_hash, created_by) VALUES (?, ?, ?, ?, ?)",

@@ -70,8 +70,8 @@ class EventStore:
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _load_progress(self) -> None:
-        row = self.con.execute("SELECT watermark FROM wal_progress WHERE id = 1").fetchone()
-        self.watermark = int(row[0]) if row else 0
+        row = self.con.execute("SELECT watermark FROM wal_progress WHERE id = 1").fetchall()
+        self.watermark = int(row[0][0]) if row else 0
         self.done: dict[int, int] = dict(self.con.execute("SELECT start_offset, end_offset FROM wal_done").fetchall())
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -183,9 +183,10 @@ class EventStore:
     # -- reading -------------------------------------------------------------------------
     def totals(self) -> dict[str, int]:
         cur = self.cursor()
-        events = cur.execute("SELECT coalesce(sum(rows), 0), count(*) FROM segments").fetchone()
-        dead = cur.execute("SELECT count(*), count(replayed_at) FROM dead_letters").fetchone()
-        assert events is not None and dead is not None
+        # fetchall, never fetchone: a result left open keeps its transaction open, and an open
+        # transaction stops DuckDB from checkpointing (its log then grows without bound)
+        [events] = cur.execute("SELECT coalesce(sum(rows), 0), count(*) FROM segments").fetchall()
+        [dead] = cur.execute("SELECT count(*), count(replayed_at) FROM dead_letters").fetchall()
         return {"events": int(events[0]), "segments": int(events[1]), "dead_letters": int(dead[0]),
                 "dead_letters_replayed": int(dead[1]), "watermark": self.watermark,
                 "size_bytes": _size(self.path) + _size(self.path.with_name(self.path.name + ".wal"))}

@@ -31,8 +31,8 @@ LATEST = max(v for v, _, _ in _migrations())
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
                 "applied TIMESTAMPTZ NOT NULL DEFAULT now(), name VARCHAR)")
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchall()
+    return int(row[0][0]) if row and row[0][0] is not None else 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection, db_path: Path | None) -> list[str]:

@@ -41,8 +41,8 @@ class TokenBook:
             return hit[1]
         row = self.store.cursor().execute(
             "SELECT id, name, role FROM api_tokens WHERE token_hash = ? AND revoked IS NULL "
-            "AND (expires IS NULL OR expires > now())", [h]).fetchone()
-        principal = Principal(row[1], row[2], row[0]) if row else None
+            "AND (expires IS NULL OR expires > now())", [h]).fetchall()
+        principal = Principal(row[0][1], row[0][2], row[0][0]) if row else None
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[h] = (now, principal)
