@@ -72,7 +72,7 @@ class StoreSettings:
     retention_days: int = _s(0, "Drop hot day segments older than this many days; 0 keeps everything.")
     memory_limit: str = _s("512MB", "DuckDB memory_limit for the core process.")
     checkpoint_threshold: str = _s("256MB", "DuckDB checkpoint_threshold: how much of DuckDB's own log collects before it is folded into the database file. Larger is cheaper per event (fewer, better-compressed checkpoints) but makes a restart after a crash replay more.")
-    threads: int = _s(2, "DuckDB worker threads.")
+    threads: int = _s(1, "DuckDB worker threads. One is the most events per CPU second while intake and workers share the cores; raise it for heavy searches on a larger machine.")
 
 
 @dataclass

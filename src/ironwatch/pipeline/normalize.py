@@ -50,7 +50,7 @@ class Normalizer:
             return None, f"{exc.parser or fmt}: {exc.reason}"
         ev.setdefault("event.kind", "event")
         ev.setdefault("event.dataset", DEFAULT_DATASET.get(used, used))
-        ev["event.id"] = str(uuid.UUID(bytes=rec.event_id))
+        ev["event.id"] = rec.event_id
         ev["event.created"] = rec.received_us
         ev["event.original"] = rec.original
         ev["log.source.address"] = rec.address or None
@@ -96,6 +96,9 @@ def _as_list(v: Any) -> Any:
 
 
 def _column(values: list[Any], col_type: pa.DataType, field: str, events: Sequence[Event]) -> pa.Array:
+    if isinstance(col_type, pa.UuidType):
+        storage = pa.array(values, pa.binary(16))
+        return pa.ExtensionArray.from_storage(col_type, storage)
     try:
         return pa.array(values, type=col_type)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):

@@ -23,7 +23,7 @@ class Column(NamedTuple):
 TS = pa.timestamp("us", tz="UTC")
 
 EVENT_COLUMNS: tuple[Column, ...] = (
-    Column("event.id", "event_id", pa.string(), "UUID"),
+    Column("event.id", "event_id", pa.uuid(), "UUID"),
     Column("@timestamp", "ts", TS, "TIMESTAMPTZ"),
     Column("event.created", "created", TS, "TIMESTAMPTZ"),
     Column("event.dataset", "dataset", pa.string(), "VARCHAR"),
