@@ -94,6 +94,17 @@ class SelfMonitorSettings:
 
 
 @dataclass
+class AuthSettings:
+    session_idle: str = _s("30m", "A console session ends after this long without a request.")
+    session_absolute: str = _s("12h", "A console session ends this long after login, however active.")
+    lockout_failures: int = _s(5, "Failed logins for one (user, address) within `lockout_window` that lock that pair out.")
+    lockout_window: str = _s("15m", "Window in which failed logins are counted.")
+    lockout_base: str = _s("1m", "First lockout; each further lockout of the same pair doubles it, up to 1 h.")
+    rate_per_token: float = _s(100.0, "Requests per second one API token may make (bursts up to 4x); more get 429.")
+    rate_per_address: float = _s(50.0, "Requests per second one client address may make without a token (bursts up to 4x).")
+
+
+@dataclass
 class Settings:
     data_dir: str = _s("./data", "Directory for the WAL, store, keys, tokens and sockets.")
     http: HttpSettings = _sub(HttpSettings, "HTTP API and console.")
@@ -103,6 +114,7 @@ class Settings:
     store: StoreSettings = _sub(StoreSettings, "Embedded DuckDB store.")
     time: TimeSettings = _sub(TimeSettings, "Time zones of sources.")
     selfmon: SelfMonitorSettings = _sub(SelfMonitorSettings, "Self-monitoring events (dataset ironwatch.self).")
+    auth: AuthSettings = _sub(AuthSettings, "Sessions, login protection and rate limits.")
     memory_cap_mb: int = _s(1024, "Resident memory the intake aims to stay under; over it, TCP reads pause and UDP drops.")
 
     @property

@@ -6,6 +6,7 @@
     ├── WalError               the write-ahead log is unreadable or its hash chain is broken
     │   └── WalCorruption      a batch whose checksum or chain link does not verify
     ├── IntegrityError         a hash chain or signature does not verify
+    ├── AccessError            a user, password, token or role request is refused
     ├── StoreError             the event store refused an operation
     │   └── MigrationError     the store schema cannot be brought to this version
     ├── ServerNotRunning       a CLI command needs ``ironwatch serve`` and it is not running
@@ -45,6 +46,10 @@ class WalCorruption(WalError):
 
 class IntegrityError(IronwatchError):
     """A hash chain or a signature does not verify."""
+
+
+class AccessError(IronwatchError):
+    """A request about users, passwords, tokens or roles is refused; the message says why."""
 
 
 class StoreError(IronwatchError):

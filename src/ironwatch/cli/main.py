@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     k = ksub.add_parser("export", help="print the public key (PEM) for auditors")
     _common(k, output=False)
 
+    from .access_commands import add_parsers
+    add_parsers(sub, _common)
+
     p = sub.add_parser("config", help="configuration reference")
     csub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     c = csub.add_parser("docs", help="print the configuration reference as Markdown")
@@ -89,12 +92,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from . import commands
+    from . import access_commands, commands
 
     handlers: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
         "serve": commands.serve, "import": commands.import_, "search": commands.search,
         "status": commands.status, "deadletter": commands.deadletter, "wal": commands.wal,
-        "key": commands.key, "config": commands.config_docs,
+        "key": commands.key, "config": commands.config_docs, "user": access_commands.user,
+        "token": access_commands.token, "audit": access_commands.audit,
     }
     try:
         settings = _settings(args)

@@ -7,24 +7,17 @@ enough; passwords get argon2 in the access-control layer).
 
 from __future__ import annotations
 
-import hashlib
 import os
-import secrets
 import uuid
 from pathlib import Path
 
+from ..auth.directory import new_token, token_hash
 from ..store.hot import EventStore
 from ..store.integrity import Signer
 
 TOKEN_FILE = "ingest.token"
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return "iwt_" + secrets.token_urlsafe(32)
 
 
 def write_secret(path: Path, text: str) -> None:

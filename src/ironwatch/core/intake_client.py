@@ -40,8 +40,12 @@ class IntakeClient:
             writer.close()
 
     async def self_event(self, action: str, message: str, **fields: Any) -> None:
+        """An ``ironwatch.self`` event; ``user``, ``address``, ``category`` and ``outcome`` map to ECS."""
+        ecs = {"user.name": fields.pop("user", None), "source.ip": fields.pop("address", None),
+               "event.category": fields.pop("category", None), "event.outcome": fields.pop("outcome", None)}
         ev = {"@timestamp": iso(now_us()), "event.dataset": SELF_DATASET, "event.module": "ironwatch",
               "event.kind": "event", "event.action": action, "event.provider": "core", "message": message,
+              **{k: v for k, v in ecs.items() if v is not None},
               **{f"ironwatch.self.{k}": v for k, v in fields.items()}}
         try:
             await self.ingest(orjson.dumps(ev), "self", "json", "")

@@ -20,12 +20,28 @@ from .service import CoreService
 class RpcServer:
     def __init__(self, service: CoreService) -> None:
         self.service = service
+        a = service.access
+        st = service.on_store_thread
+        src = "unix-socket"
+        # every operation receives ``actor`` (local:<user>, from the peer credentials) first
         self.ops: dict[str, Callable[..., Awaitable[Any]]] = {
-            "ping": self._ping,
-            "status": lambda: service.status(),
-            "search": lambda query="", from_us=None, to_us=None, limit=100: service.search(query, from_us, to_us, int(limit)),
-            "deadletter.list": lambda limit=100, include_replayed=False: service.dead_letters(int(limit), bool(include_replayed)),
-            "deadletter.replay": lambda limit=10_000: service.replay(int(limit)),
+            "ping": lambda actor: self._ping(),
+            "status": lambda actor: service.status(),
+            "search": lambda actor, query="", from_us=None, to_us=None, limit=100: service.search(
+                query, from_us, to_us, int(limit), actor, src),
+            "deadletter.list": lambda actor, limit=100, include_replayed=False: service.dead_letters(
+                int(limit), bool(include_replayed)),
+            "deadletter.replay": lambda actor, limit=10_000: service.replay(int(limit), actor, src),
+            "user.add": lambda actor, name, role, password=None: st(a.user_add, actor, src, name, role, password),
+            "user.list": lambda actor: st(a.users.list),
+            "user.passwd": lambda actor, name, password=None: st(a.user_passwd, actor, src, name, password),
+            "user.role": lambda actor, name, role: st(a.user_role, actor, src, name, role),
+            "user.disable": lambda actor, name, disabled=True: st(a.user_disable, actor, src, name, bool(disabled)),
+            "token.create": lambda actor, name, role, expires=None: st(a.token_create, actor, src, name, role, expires),
+            "token.list": lambda actor: st(a.tokens.list),
+            "token.revoke": lambda actor, token_id: st(a.token_revoke, actor, src, token_id),
+            "audit.list": lambda actor, limit=100, action=None: st(a.audit_list, actor, src, int(limit), action),
+            "audit.verify": lambda actor, expect_head=None: st(a.audit_verify, actor, src, expect_head),
         }
 
     async def _ping(self) -> dict[str, Any]:
@@ -49,7 +65,7 @@ class RpcServer:
         if op is None:
             return {"ok": False, "error": f"unknown operation {req.get('op')!r}"}
         try:
-            return {"ok": True, "result": await op(**(req.get("args") or {})), "actor": who}
+            return {"ok": True, "result": await op(who, **(req.get("args") or {})), "actor": who}
         except (IronwatchError, TypeError, ValueError) as exc:
             return {"ok": False, "error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the boundary: report, never drop the caller

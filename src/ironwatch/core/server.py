@@ -13,6 +13,7 @@ import asyncio
 import os
 import signal
 import time
+from typing import Any
 from datetime import datetime, timedelta, timezone
 
 
@@ -27,6 +28,7 @@ from ..store.hot import EventStore
 from ..timeutil import now_us
 from ..util.counters import core_counters
 from ..util.sockets import run_dir, start_unix_server
+from .access import ADMIN_PASSWORD_FILE, AccessService
 from .dispatch import WorkDispatcher, WorkerConn
 from .firststart import ensure_first_start
 from .intake_client import IntakeClient
@@ -47,8 +49,10 @@ class Core:
         self.store = EventStore(self.data_dir, settings.store)
         self.counters["committed_offset"] = self.store.watermark
         self.counters["events_stored"] = self.store.totals()["events"]
-        self.service = CoreService(settings, self.store, self.counters)
         self.intake = IntakeClient(self.data_dir)
+        self.access = AccessService(self.store.con, self.data_dir, settings, self._self_event_threadsafe)
+        self.service = CoreService(settings, self.store, self.counters, self.access)
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.spool = self.data_dir / "spool"
         self.commits: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
         self.dispatcher = WorkDispatcher(
@@ -57,6 +61,11 @@ class Core:
         self.service.workers_alive = lambda: len(self.dispatcher.workers)
         self._test_hooks = os.environ.get("IRONWATCH_TEST_HOOKS") == "1"
         self._dead_in_interval = 0
+
+    def _self_event_threadsafe(self, action: str, message: str, **fields: Any) -> None:
+        """Self events from the store thread (login failures, lockouts) go out through the loop."""
+        if self.loop is not None:
+            asyncio.run_coroutine_threadsafe(self.intake.self_event(action, message, **fields), self.loop)
 
     def _durable(self) -> int:
         ic = self.service.intake()
@@ -143,7 +152,12 @@ class Core:
     async def serve(self) -> None:
         from ..web.server import start_http
 
+        self.loop = asyncio.get_running_loop()
         ensure_first_start(self.store, self.data_dir)
+        password = await self.service.on_store_thread(self.access.ensure_admin)
+        if password:
+            print(f"ironwatch: created user 'admin' with one-time password (shown once, saved to "
+                  f"{self.data_dir / ADMIN_PASSWORD_FILE}; change it at first login): {password}", flush=True)
         await self.recover_spool()
         run = run_dir(self.data_dir)
         servers = [await start_unix_server(run / "worker.sock", self.dispatcher.handle),

@@ -17,17 +17,19 @@ from typing import Any, Callable, TypeVar
 import orjson
 
 from ..config import Settings
-from ..errors import StoreError
+from ..errors import IronwatchError, StoreError
 from ..store.hot import EventStore, list_dead_letters, search_events
 from ..util.counters import SharedCounters, intake_counters
+from .access import AccessService
 from .replay import replay_dead_letters
 
 T = TypeVar("T")
 
 
 class CoreService:
-    def __init__(self, settings: Settings, store: EventStore, counters: SharedCounters) -> None:
+    def __init__(self, settings: Settings, store: EventStore, counters: SharedCounters, access: AccessService) -> None:
         self.settings = settings
+        self.access = access
         self.data_dir = settings.data_path
         self.store = store
         self.counters = counters
@@ -61,14 +63,29 @@ class CoreService:
         return round((n1 - n0) / (t1 - t0), 1) if t1 > t0 else 0.0
 
     # -- operations --------------------------------------------------------------------
-    async def search(self, query: str, from_us: int | None, to_us: int | None, limit: int) -> list[dict[str, Any]]:
-        return await self.on_read_thread(search_events, self.store, query, from_us, to_us, limit)
+    async def search(self, query: str, from_us: int | None, to_us: int | None, limit: int,
+                     actor: str, source: str) -> list[dict[str, Any]]:
+        """Search, recorded in the audit trail with the query (ISO 27001 A.8.15)."""
+        try:
+            found = await self.on_read_thread(search_events, self.store, query, from_us, to_us, limit)
+        except IronwatchError as exc:
+            await self.audit(actor, source, "search", None, "failure", {"query": query, "error": str(exc)})
+            raise
+        await self.audit(actor, source, "search", None, "success",
+                         {"query": query, "from": from_us, "to": to_us, "limit": limit, "results": len(found)})
+        return found
+
+    async def audit(self, actor: str, source: str, action: str, target: str | None = None,
+                    outcome: str = "success", details: dict[str, Any] | None = None) -> None:
+        await self.on_store_thread(self.access.record, actor, source, action, target, outcome, details)
 
     async def dead_letters(self, limit: int, include_replayed: bool) -> list[dict[str, Any]]:
         return await self.on_read_thread(list_dead_letters, self.store, limit, include_replayed)
 
-    async def replay(self, limit: int) -> dict[str, int]:
-        return await self.on_store_thread(replay_dead_letters, self.store, self.settings, limit)
+    async def replay(self, limit: int, actor: str, source: str) -> dict[str, int]:
+        result = await self.on_store_thread(replay_dead_letters, self.store, self.settings, limit)
+        await self.audit(actor, source, "deadletter.replay", None, "success", dict(result))
+        return result
 
     async def status(self) -> dict[str, Any]:
         totals = await self.on_read_thread(self.store.totals)

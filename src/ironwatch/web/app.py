@@ -1,4 +1,4 @@
-"""The HTTP API of this release: health, ingest (JSON lines), status and search.
+"""The HTTP application: health, ingest (JSON lines), status, search, access and the console pages.
 
 Ingest is answered 200 only after the intake reports the batch durable in the WAL; when the
 intake applies backpressure the answer is 503 with ``Retry-After``.
@@ -10,25 +10,48 @@ import zlib
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse
 
 from ..core.intake_client import IntakeClient
 from ..core.service import CoreService
 from ..errors import IronwatchError, ServerNotRunning
 from ..query.simple import QueryError
 from ..timeutil import parse_time_arg
-from .auth import READ_ROLES, Principal, TokenBook, public, require
+from ..auth.guard import RateLimiter
+from ..auth.roles import INGEST, READERS, SEARCHERS
+from ..core.access import Principal
+from .access import LoginRedirect, client_address, public, require
+from .pages import build_pages
+from .routes_access import build_router
 
 
 def create_app(service: CoreService, intake: IntakeClient, max_body: int) -> FastAPI:
-    app = FastAPI(title="Ironwatch", version="0.1.0", docs_url=None, redoc_url=None)
-    app.state.tokens = TokenBook(service.store)
+    app = FastAPI(title="Ironwatch", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=None)
+    auth = service.settings.auth
+    app.state.access = service.access
+    app.state.limits = {"token": RateLimiter(auth.rate_per_token, 4 * auth.rate_per_token),
+                        "address": RateLimiter(auth.rate_per_address, 4 * auth.rate_per_address)}
+
+    @app.exception_handler(LoginRedirect)
+    async def to_login(request: Request, exc: LoginRedirect) -> RedirectResponse:
+        from urllib.parse import quote
+        return RedirectResponse(f"/login?next={quote(exc.target)}", status_code=303)
+
+    # routes are added flat (not as included sub-routers) so that the route table lists every
+    # route with its role declaration for the access test
+    for router in (build_router(service), build_pages(service)):
+        app.router.routes.extend(router.routes)
+
+    @app.get("/api/v1/openapi.json")
+    async def openapi(who: Principal = Depends(require(*READERS, INGEST))) -> dict[str, Any]:
+        return app.openapi()
 
     @app.get("/api/v1/health", dependencies=[Depends(public)])
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.post("/api/v1/ingest")
-    async def ingest(request: Request, who: Principal = Depends(require("ingest"))) -> dict[str, Any]:
+    async def ingest(request: Request, who: Principal = Depends(require(INGEST))) -> dict[str, Any]:
         body = await _read_body(request, max_body)
         client = request.client.host if request.client else ""
         try:
@@ -40,17 +63,17 @@ def create_app(service: CoreService, intake: IntakeClient, max_body: int) -> Fas
         return {"accepted": reply["count"], "durable_offset": reply["durable_offset"]}
 
     @app.get("/api/v1/status")
-    async def status(who: Principal = Depends(require(*READ_ROLES))) -> dict[str, Any]:
+    async def status(who: Principal = Depends(require(*READERS))) -> dict[str, Any]:
         return await service.status()
 
     @app.get("/api/v1/search")
-    async def search(q: str = "", start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
+    async def search(request: Request, q: str = "", start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
                      limit: int = Query(100, ge=1, le=10_000),
-                     who: Principal = Depends(require("analyst", "viewer", "auditor"))) -> dict[str, Any]:
+                     who: Principal = Depends(require(*SEARCHERS))) -> dict[str, Any]:
         try:
             from_us = parse_time_arg(start) if start else None
             to_us = parse_time_arg(end) if end else None
-            events = await service.search(q, from_us, to_us, limit)
+            events = await service.search(q, from_us, to_us, limit, who.actor, client_address(request))
         except (QueryError, IronwatchError) as exc:
             raise HTTPException(400, str(exc)) from exc
         return {"events": events, "count": len(events)}
