@@ -59,3 +59,36 @@ def test_unknown_format_and_missing_store_are_clear_errors(tmp_path: Path, capsy
     assert "unknown input format 'nope'" in capsys.readouterr().err
     assert main(["search", "--data-dir", str(tmp_path / "none")]) == 2
     assert "no Ironwatch store" in capsys.readouterr().err
+
+
+def test_audit_verify_names_an_edited_entry_and_catches_truncation(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import duckdb
+
+    data = str(tmp_path / "data")
+    log = tmp_path / "x.log"
+    log.write_bytes(b"<134>1 2026-11-27T10:00:00Z plc-gw-01 modbusd 7 POLL - ok\n")
+    run(capsys, "import", "--data-dir", data, "--no-progress", str(log))
+    for name in ("dora", "erik", "finn"):
+        run(capsys, "user", "add", name, "--role", "viewer", "--data-dir", data, "--output", "json")
+    head = orjson.loads((tmp_path / "data" / "audit-head.json").read_bytes())["head"]
+    run(capsys, "token", "create", "--name", "t", "--role", "ingest", "--data-dir", data, "--output", "json")
+    [ok] = run(capsys, "audit", "verify", "--data-dir", data, "--output", "json", "--expect-head", head)
+    assert ok["verified"] is True
+    con = duckdb.connect(str(tmp_path / "data" / "ironwatch.duckdb"))
+    con.execute("UPDATE audit_log SET target = 'mallory' WHERE seq = 2")
+    con.close()
+    assert main(["audit", "verify", "--data-dir", data]) == 2
+    assert "audit entry 2 (user.add by local:" in capsys.readouterr().err
+    con = duckdb.connect(str(tmp_path / "data" / "ironwatch.duckdb"))
+    con.execute("UPDATE audit_log SET target = 'erik' WHERE seq = 2")
+    con.execute("DELETE FROM audit_log WHERE seq >= 3")  # truncate the newest entries...
+    from ironwatch.store.integrity import Signer
+    [(seq, link)] = con.execute("SELECT seq, link FROM audit_log ORDER BY seq DESC LIMIT 1").fetchall()
+    sig = Signer.load_or_create(tmp_path / "data" / "keys").sign(f"{seq}:{link}".encode()).hex()
+    con.execute("UPDATE audit_head SET seq = ?, link = ?, signature = ?", [seq, link, sig])  # ...and forge the head
+    con.close()
+    assert main(["audit", "verify", "--data-dir", data]) == 0  # consistent in itself
+    capsys.readouterr()
+    assert main(["audit", "verify", "--data-dir", data, "--expect-head", head]) == 2
+    assert "is not in the audit trail" in capsys.readouterr().err

@@ -38,11 +38,19 @@ class SessionBook:
         self.con = con
         self.idle_us, self.absolute_us = idle_us, absolute_us
         self._lock = threading.Lock()
+        self._local = threading.local()
         self._cache: dict[str, Session] = {}
         rows = con.execute("SELECT id_hash, user_name, csrf, epoch_us(created), epoch_us(last_seen), address "
                            "FROM sessions").fetchall()
         for r in rows:
             self._cache[r[0]] = Session(*r)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's own connection (sessions are touched from request threads)."""
+        cur = getattr(self._local, "cur", None)
+        if cur is None:
+            cur = self._local.cur = self.con.cursor()
+        return cur
 
     def create(self, user: str, address: str) -> tuple[str, Session]:
         """(session id for the cookie, the session)."""
@@ -67,7 +75,7 @@ class SessionBook:
             self.end(session_id)
             return None
         if now - s.last_seen_us > _TOUCH_EVERY_US:
-            self.con.cursor().execute("UPDATE sessions SET last_seen = make_timestamptz(?) WHERE id_hash = ?", [now, h])
+            self._cursor().execute("UPDATE sessions SET last_seen = make_timestamptz(?) WHERE id_hash = ?", [now, h])
         s.last_seen_us = now
         return s
 
@@ -77,7 +85,7 @@ class SessionBook:
     def _drop(self, id_hash: str) -> None:
         with self._lock:
             self._cache.pop(id_hash, None)
-        self.con.cursor().execute("DELETE FROM sessions WHERE id_hash = ?", [id_hash])
+        self._cursor().execute("DELETE FROM sessions WHERE id_hash = ?", [id_hash])
 
     def end_all_for(self, user: str, keep: str | None = None) -> int:
         """End every session of ``user`` (disabled, password changed), except ``keep``'s."""

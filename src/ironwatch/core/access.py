@@ -67,9 +67,18 @@ class AccessService:
         self.signer = Signer.load_or_create(data_dir / "keys")
         self.audit = AuditTrail(con, data_dir, self.signer)
         self.self_event = self_event or (lambda *a, **k: None)
+        self._local = threading.local()
         self._token_cache: dict[str, tuple[float, Principal | None]] = {}
         self._touched: dict[str, float] = {}
         self._lock = threading.Lock()
+
+    def _reader(self) -> duckdb.DuckDBPyConnection:
+        """A connection of the calling thread's own: request threads never share the store
+        thread's connection (it may be inside a commit)."""
+        cur = getattr(self._local, "cur", None)
+        if cur is None:
+            cur = self._local.cur = self.con.cursor()
+        return cur
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
@@ -127,7 +136,7 @@ class AccessService:
         s = self.sessions.get(session_id)
         if s is None:
             return None
-        user = self.users.get(s.user)
+        user = UserDirectory(self._reader()).get(s.user)
         if user is None or user.disabled:
             self.sessions.end(session_id)
             return None
@@ -155,7 +164,7 @@ class AccessService:
         if hit and now - hit[0] < 5.0:
             principal = hit[1]
         else:
-            found = self.tokens.lookup(token)
+            found = TokenRegistry(self._reader()).lookup(token)
             principal = Principal(found[1], found[2], "token", token_id=found[0]) if found else None
             with self._lock:
                 if len(self._token_cache) > 10_000:
@@ -163,7 +172,7 @@ class AccessService:
                 self._token_cache[token] = (now, principal)
         if principal is not None and principal.token_id and now - self._touched.get(principal.token_id, 0) > 60:
             self._touched[principal.token_id] = now
-            self.con.cursor().execute("UPDATE api_tokens SET last_used = now() WHERE id = ?", [principal.token_id])
+            self._reader().execute("UPDATE api_tokens SET last_used = now() WHERE id = ?", [principal.token_id])
         return principal
 
     def _forget_tokens(self) -> None:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from ..errors import WalError
 from ..intake.wal import WalReader
-from ..util.sockets import read_json, write_json
+from ..util.sockets import serve_requests, write_json
 
 MAX_OUTSTANDING_SETS = 3
 
@@ -117,16 +117,9 @@ class WorkDispatcher:
         worker = WorkerConn(self._next_ident)
         self.workers[worker.ident] = worker
         try:
-            while True:
-                req = await read_json(reader)
-                if req is None:
-                    break
-                await self._serve(worker, req, reader, writer)
-        except (ConnectionError, ValueError):
-            pass
+            await serve_requests(reader, writer, lambda req: self._serve(worker, req, reader, writer))
         finally:
             self._release(worker)
-            writer.close()
 
     async def _serve(self, worker: WorkerConn, req: dict[str, Any], reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:

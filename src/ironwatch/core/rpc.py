@@ -13,7 +13,7 @@ import traceback
 from typing import Any, Awaitable, Callable
 
 from ..errors import IronwatchError
-from ..util.sockets import peer_user, read_json, write_json
+from ..util.sockets import peer_user, serve_requests, write_json
 from .service import CoreService
 
 
@@ -49,16 +49,11 @@ class RpcServer:
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         who = peer_user(writer.get_extra_info("socket"))
-        try:
-            while True:
-                req = await read_json(reader)
-                if req is None:
-                    break
-                await write_json(writer, await self._dispatch(req, who))
-        except (ConnectionError, ValueError):
-            pass
-        finally:
-            writer.close()
+
+        async def answer(req: dict[str, Any]) -> None:
+            await write_json(writer, await self._dispatch(req, who))
+
+        await serve_requests(reader, writer, answer)
 
     async def _dispatch(self, req: dict[str, Any], who: str) -> dict[str, Any]:
         op = self.ops.get(str(req.get("op")))

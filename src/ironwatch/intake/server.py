@@ -29,7 +29,7 @@ from ..config import Settings, parse_addr
 from ..event import SELF_DATASET
 from ..tlscert import ensure_self_signed, server_context
 from ..util.counters import core_counters, intake_counters
-from ..util.sockets import decode_records, peer_user, read_json, run_dir, start_unix_server, write_json
+from ..util.sockets import decode_records, peer_user, run_dir, serve_requests, start_unix_server, write_json
 from ..timeutil import iso, now_us
 from .framing import strip_octet_count
 from .receivers import SyslogStreamProtocol, SyslogUdpReceiver
@@ -260,19 +260,7 @@ class Intake:
     # -- local ingest socket (HTTP ingest in the core, ``ironwatch import``) ------------
     async def handle_local(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         who = peer_user(writer.get_extra_info("socket"))
-        try:
-            while True:
-                req = await read_json(reader)
-                if req is None:
-                    break
-                await self._handle_request(req, reader, writer, who)
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
-            try:
-                await write_json(writer, {"ok": False, "error": f"bad request: {exc}"})
-            except ConnectionError:
-                pass
-        finally:
-            writer.close()
+        await serve_requests(reader, writer, lambda req: self._handle_request(req, reader, writer, who))
 
     async def _handle_request(self, req: dict[str, Any], reader: asyncio.StreamReader,
                               writer: asyncio.StreamWriter, who: str) -> None:

@@ -64,6 +64,30 @@ async def read_json(reader: asyncio.StreamReader) -> Any:
     return orjson.loads(line)
 
 
+async def serve_requests(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                         on_request: Any) -> None:
+    """Answer JSON-line requests on one connection until it closes.
+
+    A malformed request gets ``{"ok": false, "error": ...}`` and ends the connection; a
+    vanished peer ends it quietly. The writer is always closed.
+    """
+    try:
+        while True:
+            req = await read_json(reader)
+            if req is None:
+                break
+            await on_request(req)
+    except (asyncio.IncompleteReadError, ValueError) as exc:
+        try:
+            await write_json(writer, {"ok": False, "error": f"bad request: {exc}"})
+        except ConnectionError:
+            pass
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
 def encode_records(records: list[bytes]) -> bytes:
     """Length-prefixed framing for bodies whose records may contain newlines (EVTX XML, auditd)."""
     return b"".join(struct.pack("<I", len(r)) + r for r in records)
