@@ -283,3 +283,34 @@ def test_audit_trail_records_actions_and_detects_tampering(env: Env) -> None:
     later_head = f"{last}:{env.access.audit.head.hex()}"
     with pytest.raises(IntegrityError, match="not in the audit trail"):
         verify_trail(env.store.con, pem, expect_head=later_head)
+
+
+def test_every_action_leaves_exactly_one_entry(env: Env) -> None:
+    async def go() -> None:
+        async with env.client() as c:
+            r = await c.post("/api/v1/auth/login", json={"username": "admin", "password": "not-it-at-all-1"})
+            assert r.status_code == 401
+            csrf = (await login(c))["csrf_token"]
+            h = {"X-CSRF-Token": csrf}
+            assert (await c.get("/api/v1/search", params={"q": "host.name:hmi*"})).status_code == 200
+            assert (await c.post("/api/v1/users", json={"name": "dan", "role": "viewer"}, headers=h)).status_code == 200
+            assert (await c.patch("/api/v1/users/dan", json={"role": "analyst"}, headers=h)).status_code == 200
+            assert (await c.patch("/api/v1/users/dan", json={"disabled": True}, headers=h)).status_code == 200
+            assert (await c.post("/api/v1/users/dan/password", json={}, headers=h)).status_code == 200
+            tok = (await c.post("/api/v1/tokens", json={"name": "t", "role": "ingest"}, headers=h)).json()
+            assert (await c.delete(f"/api/v1/tokens/{tok['id']}", headers=h)).status_code == 200
+            assert (await c.get("/api/v1/audit")).status_code == 200
+            assert (await c.post("/api/v1/auth/logout", headers=h)).status_code == 200
+    before = {e["seq"] for e in env.access.audit.list(1000)}
+    run(go())
+    new = [e for e in env.access.audit.list(1000) if e["seq"] not in before]
+    counts: dict[str, int] = {}
+    for e in new:
+        key = f"{e['action']}:{e['outcome']}"
+        counts[key] = counts.get(key, 0) + 1
+    assert counts == {"auth.login:failure": 1, "auth.login:success": 1, "search:success": 1, "user.add:success": 1,
+                      "user.role:success": 1, "user.disable:success": 1, "user.passwd:success": 1,
+                      "token.create:success": 1, "token.revoke:success": 1, "audit.read:success": 1,
+                      "auth.logout:success": 1}
+    search = next(e for e in new if e["action"] == "search")
+    assert search["actor"] == "admin" and search["source"] == "10.9.8.7" and search["details"]["query"] == "host.name:hmi*"
