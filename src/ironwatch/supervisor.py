@@ -83,6 +83,7 @@ class Supervisor:
         scheme = "https" if self.settings.http.tls else "http"
         print(f"ironwatch: serving {self.data_dir}", flush=True)
         host, port = parse_addr(self.settings.http.listen)
+        print(f"  console    {scheme}://{host}:{port}/   (log in; first start: see admin.password)", flush=True)
         print(f"  API        {scheme}://{host}:{port}/api/v1/", flush=True)
         for name, addr in listeners.items():
             print(f"  {name:<10} {addr}", flush=True)
