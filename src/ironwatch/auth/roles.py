@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..errors import AccessError
+
 ADMIN, ANALYST, VIEWER, AUDITOR, INGEST = "admin", "analyst", "viewer", "auditor", "ingest"
 
 ROLES: dict[str, str] = {
@@ -23,8 +25,6 @@ LOGIN_ROLES = (ADMIN, ANALYST, VIEWER, AUDITOR)
 
 
 def check_role(role: str) -> str:
-    from ..errors import AccessError
-
     if role not in ROLES:
         raise AccessError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
     return role

@@ -70,7 +70,7 @@ def _lines(chunk: bytes) -> list[bytes]:
     return [ln.rstrip(b"\r") for ln in chunk.split(b"\n") if ln.strip()]
 
 
-def run_import(settings: Settings, paths: list[str], fmt: str, show_progress: bool = True) -> dict[str, int]:
+def run_import(settings: Settings, paths: list[str], fmt: str, show_progress: bool = True) -> dict[str, float]:
     files = list(iter_files(paths))
     total = sum(f.stat().st_size for f in files)
     try:
@@ -102,7 +102,7 @@ class _Sink:
     def write(self, lines: list[bytes], listener: str, fmt: str) -> None:
         raise NotImplementedError
 
-    def finish(self) -> dict[str, int]:
+    def finish(self) -> dict[str, float]:
         raise NotImplementedError
 
 
@@ -121,7 +121,7 @@ class _ServerSink(_Sink):
                 continue
             raise IronwatchError(f"intake refused the import: {reply.get('error')}")
 
-    def finish(self) -> dict[str, int]:
+    def finish(self) -> dict[str, float]:
         self.conn.close()
         return {"mode_server": 1}
 
@@ -150,7 +150,7 @@ class _OfflineSink(_Sink):
         self.events += result.events
         self.dead += result.dead
 
-    def finish(self) -> dict[str, int]:
+    def finish(self) -> dict[str, float]:
         self.wal.close()
         self.store.close()
         return {"stored": self.events, "dead_letters": self.dead}

@@ -80,12 +80,14 @@ def _field_expr(field: str) -> tuple[str, list[Any]]:
 
 
 def term_sql(t: Term) -> tuple[str, list[Any]]:
+    params: list[Any]
     if t.field is None:
         pat = "%" + _like(t.value) + "%"
         sql = "(" + " OR ".join(f"\"{c}\" ILIKE ? ESCAPE '\\'" for c in _TEXT_COLUMNS) + ")"
         params = [pat] * len(_TEXT_COLUMNS)
     else:
-        expr, params = _field_expr(t.field)
+        expr, field_params = _field_expr(t.field)
+        params = list(field_params)
         if t.value == "*":
             sql = f"({expr} IS NOT NULL)"
         elif t.field in _INT_COLUMNS and re.fullmatch(r"-?\d+", t.value):

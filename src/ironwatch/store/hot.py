@@ -34,7 +34,7 @@ _DAY_US = 86_400_000_000
 def connect(path: Path, settings: StoreSettings | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that never reaches the network for extensions."""
     s = settings or StoreSettings()
-    config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false",
+    config: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false",
               "memory_limit": s.memory_limit, "threads": str(s.threads),
               "checkpoint_threshold": s.checkpoint_threshold}
     try:

@@ -73,10 +73,10 @@ def build_pages(service: CoreService) -> APIRouter:
             resp.status_code = exc.status_code
             return resp
         target = "/account/password" if who.must_change else _safe_next(next)
-        resp = RedirectResponse(target, status_code=303)
+        redirect = RedirectResponse(target, status_code=303)
         assert who.session is not None
-        set_session_cookies(request, resp, sid, who.session.csrf, absolute_s)
-        return resp
+        set_session_cookies(request, redirect, sid, who.session.csrf, absolute_s)
+        return redirect
 
     @r.post("/logout")
     async def logout_submit(request: Request,
