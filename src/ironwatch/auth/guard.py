@@ -41,7 +41,7 @@ class LoginGuard:
             st.times = [t for t in st.times if now - t < self.window_s] + [now]
             if len(st.times) < self.max_failures:
                 return 0.0
-            lock = min(self.max_lock_s, self.base_lock_s * (2 ** st.lockouts))
+            lock = float(min(self.max_lock_s, self.base_lock_s * (2 ** st.lockouts)))
             st.lockouts += 1
             st.locked_until = now + lock
             st.times = []

@@ -153,7 +153,7 @@ class ColumnarSyslog:
             "message": msg, "log.syslog.format": pa.array(["rfc5424"] * len(take)),
         }
         if fields is not None:
-            cols[_EXTRA] = fields  # type: ignore[assignment]
+            cols[_EXTRA] = fields
         return cols, pri, ok
 
     # -- RFC 3164 ------------------------------------------------------------------------
