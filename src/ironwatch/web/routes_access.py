@@ -56,10 +56,6 @@ def clear_session_cookies(response: Response) -> None:
     response.delete_cookie(CSRF_COOKIE, path="/")
 
 
-def _bad(exc: AccessError) -> HTTPException:
-    return HTTPException(400, str(exc))
-
-
 async def login_session(service: CoreService, request: Request, username: str, password: str) -> tuple[str, Principal]:
     """Log in (same origin only); 401 for bad credentials, 429 with Retry-After when locked out."""
     if not _same_origin(request):
@@ -107,44 +103,39 @@ def build_router(service: CoreService) -> APIRouter:
             await service.on_store_thread(access.change_own_password, who, body.current_password, body.new_password,
                                           client_address(request), request.cookies.get(SESSION_COOKIE))
         except AccessError as exc:
-            raise _bad(exc) from exc
+            raise HTTPException(400, str(exc)) from exc
         return {"changed": True}
 
     @r.get("/users")
     async def list_users(who: Principal = Depends(require())) -> dict[str, Any]:
         return {"users": await service.on_store_thread(access.users.list)}
 
+    async def act(fn: Any, who: Principal, request: Request, *args: Any, missing: int = 400) -> dict[str, Any]:
+        """An audited change on the store thread; a refused one is a 400 (or ``missing``) with the reason."""
+        try:
+            result: dict[str, Any] = await service.on_store_thread(fn, who.actor, client_address(request), *args)
+        except AccessError as exc:
+            raise HTTPException(missing if str(exc).startswith("no ") else 400, str(exc)) from exc
+        return result
+
     @r.post("/users")
     async def add_user(body: UserBody, request: Request, who: Principal = Depends(require())) -> dict[str, Any]:
-        try:
-            return await service.on_store_thread(access.user_add, who.actor, client_address(request), body.name,
-                                                 body.role, body.password)
-        except AccessError as exc:
-            raise _bad(exc) from exc
+        return await act(access.user_add, who, request, body.name, body.role, body.password)
 
     @r.patch("/users/{name}")
     async def change_user(name: str, body: UserPatch, request: Request,
                           who: Principal = Depends(require())) -> dict[str, Any]:
         out: dict[str, Any] = {"name": name}
-        try:
-            if body.role is not None:
-                out.update(await service.on_store_thread(access.user_role, who.actor, client_address(request), name,
-                                                         body.role))
-            if body.disabled is not None:
-                out.update(await service.on_store_thread(access.user_disable, who.actor, client_address(request),
-                                                         name, body.disabled))
-        except AccessError as exc:
-            raise _bad(exc) from exc
+        if body.role is not None:
+            out.update(await act(access.user_role, who, request, name, body.role, missing=404))
+        if body.disabled is not None:
+            out.update(await act(access.user_disable, who, request, name, body.disabled, missing=404))
         return out
 
     @r.post("/users/{name}/password")
     async def reset_password(name: str, body: ResetBody, request: Request,
                              who: Principal = Depends(require())) -> dict[str, Any]:
-        try:
-            return await service.on_store_thread(access.user_passwd, who.actor, client_address(request), name,
-                                                 body.password)
-        except AccessError as exc:
-            raise _bad(exc) from exc
+        return await act(access.user_passwd, who, request, name, body.password, missing=404)
 
     @r.get("/tokens")
     async def list_tokens(who: Principal = Depends(require())) -> dict[str, Any]:
@@ -152,18 +143,11 @@ def build_router(service: CoreService) -> APIRouter:
 
     @r.post("/tokens")
     async def create_token(body: TokenBody, request: Request, who: Principal = Depends(require())) -> dict[str, Any]:
-        try:
-            return await service.on_store_thread(access.token_create, who.actor, client_address(request), body.name,
-                                                 body.role, body.expires)
-        except AccessError as exc:
-            raise _bad(exc) from exc
+        return await act(access.token_create, who, request, body.name, body.role, body.expires)
 
     @r.delete("/tokens/{token_id}")
     async def revoke_token(token_id: str, request: Request, who: Principal = Depends(require())) -> dict[str, Any]:
-        try:
-            return await service.on_store_thread(access.token_revoke, who.actor, client_address(request), token_id)
-        except AccessError as exc:
-            raise HTTPException(404, str(exc)) from exc
+        return await act(access.token_revoke, who, request, token_id, missing=404)
 
     @r.get("/audit")
     async def audit(request: Request, limit: int = 100, action: str | None = None,
