@@ -22,7 +22,7 @@ from .routes_access import clear_session_cookies, login_session, set_session_coo
 
 _STYLE = """body{font:15px system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2430}
 header{background:#1d2430;color:#fff;padding:.7em 1.2em;display:flex;justify-content:space-between;align-items:center}
-header form{margin:0}main{max-width:56em;margin:2em auto;background:#fff;padding:1.5em 2em;border-radius:6px}
+header form{margin:0;display:flex;align-items:center;gap:.8em}header button{margin:0}main{max-width:56em;margin:2em auto;background:#fff;padding:1.5em 2em;border-radius:6px}
 label{display:block;margin:.8em 0 .2em}input{font:inherit;padding:.4em;width:20em}
 button{font:inherit;padding:.4em 1.2em;margin-top:1em}.err{color:#a30000}table{border-collapse:collapse}
 td,th{padding:.3em .8em;border-bottom:1px solid #dde;text-align:left}"""
@@ -119,7 +119,12 @@ def build_pages(service: CoreService) -> APIRouter:
     @r.get("/", response_class=HTMLResponse)
     async def home(who: Principal = Depends(require(*READERS))) -> HTMLResponse:
         status = await service.status()
-        rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in status.items())
+        def cell(v: Any) -> str:
+            if isinstance(v, dict):
+                return "<br>".join(f"{escape(str(k))} {escape(str(x))}" for k, x in v.items())
+            return escape(str(v))
+
+        rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{cell(v)}</td></tr>" for k, v in status.items())
         return page("Status", f"<table>{rows}</table>", who)
 
     return r
