@@ -85,7 +85,8 @@ def test_random_bytes(lines: list[bytes]) -> None:
 
 
 def test_golden_inputs_and_receipt_times() -> None:
-    lines = [p.read_bytes() for p in sorted(GOLDEN.glob("rfc*/*.input"))]
+    lines = [p.read_bytes() for pattern in ("rfc*/*.input", "cef/*.input", "leef/*.input")
+             for p in sorted(GOLDEN.glob(pattern))]
     for received in (RECEIVED, 1_795_773_600_000_000, 1_704_067_200_000_000):
         assert_same(NORM, records(lines, received=received))
         assert_same(NORM, records(lines, listener="import:/var/log/x.log", received=received))
@@ -101,14 +102,49 @@ def test_zones_other_than_utc_take_the_reference_path() -> None:
     assert set(table.column("timezone").to_pylist()) >= {"Europe/Berlin", "America/Chicago"}
 
 
+#: CEF and LEEF after syslog headers the fast path would otherwise take as plain syslog
+CEF_LEEF_IN_SYSLOG = [
+    b"<134>1 2026-11-27T10:00:00Z fw01 CEF 1 m - CEF:0|Acme|OT-FW|1.0|drop|Drop|7|src=10.20.3.17 dpt=502",
+    b"<38>Nov 27 10:00:00 fw01 cef[1]: CEF:0|Acme|OT-FW|1.0|drop|Drop|High|suser=eng01",
+    b"<14>Nov 27 10:00:00 hist01 leef[2]: LEEF:1.0|Acme|Hist|2|LOGIN|usrName=opr\tsev=3",
+    b"<14>1 2026-11-27T10:00:00Z hist01 leef 2 m - LEEF:2.0|Acme|Hist|2|LOGIN|^|usrName=opr^sev=3",
+    b"<38>Nov 27 10:00:00 fw01 cef[1]: CEF:0|Acme|too short",  # detected as CEF, dead letter
+    b"<38>Nov 27 10:00:00 fw01 app[1]: mentions CEF:0 without a pipe",  # plain syslog
+    b"<38>Nov 27 10:00:00 fw01 app[1]: a|b CEF:0|x|y|z|s|n|1|",  # a '|' before: plain syslog
+]
+
+
 def test_batch_mixing_fast_slow_and_dead() -> None:
     lines = [b"<134>1 2026-11-27T10:00:00Z h a 1 m - ok", b'<134>1 2026-11-27T10:00:00Z h a 1 m [x y="1"] sd',
-             b"<38>Nov 27 10:00:00 h sshd[1]: ok", b'{"message": "json"}', b"\xff\xfe", b"garbage"]
+             b"<38>Nov 27 10:00:00 h sshd[1]: ok", b'{"message": "json"}', b"\xff\xfe", b"garbage",
+             *CEF_LEEF_IN_SYSLOG]
     recs = records(lines)
     assert_same(NORM, recs)
     table, dead = NORM.process_batch(RecordColumns.from_records(recs))
-    assert table.num_rows == 4 and dead.num_rows == 2
+    assert table.num_rows == 10 and dead.num_rows == 3
     assert isinstance(table, pa.Table)
+    parsers = dict(zip(table.column("wal_offset").to_pylist(), table.column("parser").to_pylist()))
+    assert [parsers.get(r.offset) for r in recs[6:]] == ["cef", "cef", "leef", "leef", None, "rfc3164", "rfc3164"]
+
+
+def test_cef_and_leef_in_syslog_are_left_to_the_reference_path() -> None:
+    from ironwatch.pipeline.normalize import LISTENER_FORMATS
+
+    fast, slow = NORM.columnar.parse(RecordColumns.from_records(records(CEF_LEEF_IN_SYSLOG)), LISTENER_FORMATS)
+    assert slow == [0, 1, 2, 3, 4]
+    assert fast is not None and fast.num_rows == 2
+
+
+_payload = st.sampled_from(["CEF:0|a|b|1|s|n|5|k=v", "LEEF:1.0|a|b|1|e|k=v", "LEEF:2.0|a|b|1|e|^|k=v", "CEF:0 no pipe",
+                            "CEF:|x", "LEEF:x|", "x CEF:0|a|b|1|s|n|5|", "cef:0|a|b|1|s|n|5|", "a|CEF:0|a|b|1|s|n|5|"])
+_head = st.sampled_from(["<134>1 2026-11-27T10:00:00Z h a 1 m - ", "<38>Nov 27 10:00:00 h sshd[1]: ", "<38>Nov 27 10:00:00 h ",
+                         "<38>Nov 27 10:00:00 h sshd[1]:", "<13>", "", "<134>1 2026-11-27T10:00:00Z h a 1 m [x y=\"|\"] "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_head, _payload)
+def test_payload_formats_after_syslog_headers(head: str, payload: str) -> None:
+    assert_same(NORM, records([(head + payload).encode()]))
 
 
 def test_the_fast_path_is_taken_for_plain_shapes() -> None:

@@ -33,6 +33,11 @@ VALID: list[bytes] = [
     b'{"@timestamp":"2026-11-27T10:00:00.5Z","host":{"name":"hist01"},"tags":["ot"]}',
     b'{"ts":1795773600.123456,"id.orig_h":"10.20.3.17","modbus":{"func":"WRITE"}}',
     b'{"time":"2026-11-27 09:00:00","message":"x"}',
+    b"<134>1 2026-11-27T09:14:03Z fw-ot-01 - - - - CEF:0|Acme|OT-FW|2.1|drop\\|7|Blocked write|High|"
+    b"src=10.20.3.17 dst=10.20.1.5 dpt=502 cs1Label=Zone cs1=Cell 4 msg=a\\=b c\\\\d rt=1795773600123",
+    b"CEF:0|Acme|IDS|1|42|PLC stop|Very-High|suser=eng start=Nov 27 2026 09:14:02.900 UTC",
+    b"<14>Nov 27 10:00:00 qradar LEEF:1.0|Acme|Hist|3|LOGIN|src=10.20.1.9\tusrName=opr\tsev=4",
+    b"LEEF:2.0|Acme|Gw|1|W|x5E|src=10.1.1.1^devTime=27/11/2026 10:00^devTimeFormat=dd/MM/yyyy HH:mm",
 ]
 NAMES = sorted(PARSERS)
 PROPERTY_SETTINGS = settings(max_examples=400, deadline=None, derandomize=True,
@@ -134,6 +139,16 @@ def test_every_valid_sample_parses_with_its_detected_format() -> None:
     (b' \n\t{"a":1}', "json"),
     (b'\xef\xbb\xbf{"a":1}', "json"),
     (b"", "rfc3164"),
+    (b"CEF:0|a|b|1|s|n|5|", "cef"),
+    (b"<13>CEF:0|a|b|1|s|n|5|", "cef"),
+    (b"<134>1 2026-11-27T10:00:00Z h a - - - CEF:0|a|b|1|s|n|5|src=1.2.3.4", "cef"),
+    (b"<13>Nov 27 10:00:00 h tag: CEF:1|a|b", "cef"),
+    (b"<13>Nov 27 10:00:00 h tag: text CEF:0 without pipe", "rfc3164"),
+    (b"<13>Nov 27 10:00:00 h tag|x CEF:0|a|", "rfc3164"),
+    (b"<13>Nov 27 10:00:00 h tag:CEF:0|a|", "rfc3164"),
+    (b"LEEF:1.0|a|b|1|e|", "leef"),
+    (b"<14>Nov 27 10:00:00 h LEEF:2.0|a|b|1|e|^|k=v", "leef"),
+    (b'{"m": "x CEF:0|a"}', "json"),
 ])
 def test_detection(raw: bytes, fmt: str) -> None:
     assert detect_syslog_format(raw) == fmt
@@ -151,14 +166,14 @@ def test_explicit_format_is_used_without_detection() -> None:
 
 
 def test_unknown_format_names_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="known: auto, json, rfc3164, rfc5424, syslog"):
+    with pytest.raises(ConfigError, match="known: auto, cef, json, leef, rfc3164, rfc5424, syslog"):
         get_parser("cef2")
     with pytest.raises(ConfigError):
-        parse(b"x", CTX, "leef")
+        parse(b"x", CTX, "leef3")
 
 
 def test_registry_names_match_parser_names() -> None:
-    assert set(PARSERS) == {"rfc5424", "rfc3164", "json"}
+    assert set(PARSERS) == {"rfc5424", "rfc3164", "json", "cef", "leef"}
     for name, parser in PARSERS.items():
         assert parser.name == name
         assert get_parser(name) is parser

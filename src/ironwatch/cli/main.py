@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import log files (syslog, JSON lines; gzip read transparently)")
     _common(p)
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
-    p.add_argument("--input-format", default="auto", help="auto (detect per record), rfc5424, rfc3164 or json")
+    p.add_argument("--input-format", default="auto", help="auto (detect per record), rfc5424, rfc3164, json, cef or leef")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("search", help="search stored events (field:value and free text, all must match)")

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from ..intake.wal import RecordColumns
 from ..errors import ParseError
 from ..parsers._syslog_common import FACILITY_NAMES, SEVERITY_NAMES
+from ..parsers.registry import sniffer_patterns
 from ..parsers.rfc5424 import parse_structured_data
 from ..store.schema import EVENT_COLUMNS, EVENT_SCHEMA, TS
 from .zones import ZoneResolver
@@ -39,6 +40,12 @@ _DUMMY3164 = "<0>Jan 1 00:00:00 h t: "
 _EXTRA = "__extra__"
 #: the listener formats whose records may take the fast path (detect-per-message inputs)
 _DETECTING = ("", "auto", "syslog")
+#: what the registry detects as another format before (or instead of) plain syslog, e.g. CEF
+#: or LEEF after a syslog header: those rows go to the reference path. The registry's own
+#: patterns, anchored; every row this path takes starts with '<', so the registry's
+#: stripping of leading whitespace and BOMs changes nothing for them.
+_CLAIMED_ELSEWHERE = "^(?:" + "|".join(f"(?:{pattern})" for pattern, fmt in sniffer_patterns()
+                                        if fmt not in ("rfc5424", "rfc3164")) + ")"
 
 
 def uuid_array(ids: bytes, rows: np.ndarray) -> pa.Array:
@@ -85,6 +92,7 @@ class ColumnarSyslog:
         last = pc.utf8_slice_codeunits(strings, -1)
         ends_clean = ~_np(pc.is_in(last, value_set=pa.array(["\r", "\n", "\x00"])))
         candidate = eligible & utf8 & ends_clean
+        candidate &= ~_np(pc.match_substring_regex(strings, _CLAIMED_ELSEWHERE))
         head = pc.utf8_slice_codeunits(strings, 0, 7)
         is5424 = candidate & _np(pc.match_substring_regex(head, r"^<\d{1,3}>1 "))
         tables: list[pa.Table] = []

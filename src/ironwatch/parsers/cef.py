@@ -1,0 +1,364 @@
+"""ArcSight CEF: ``CEF:0|Vendor|Product|Version|SignatureID|Name|Severity|key=value ...``.
+
+The record is either bare or wrapped in a syslog header (RFC 5424 or RFC 3164): the text
+before ``CEF:`` is read by the syslog parsers themselves (PRI, host, time), then the CEF
+part is read here. Header fields undo ``\\|`` and ``\\\\``; an extension value runs until the
+next `` key=`` and undoes ``\\=``, ``\\\\``, ``\\n`` and ``\\r``. Every extension key is kept
+raw under ``cef.extensions.<key>``; a custom field with a label (``cs1Label=Zone cs1=OT``)
+is also kept as ``cef.custom.<label>``; the common keys are mapped to ECS. The event time is
+``rt``, else ``end``, else ``start``, else the syslog header's, else the receipt time; a time
+field that cannot be read is refused rather than replaced. This module also holds what LEEF
+shares with CEF: the syslog envelope and the device time formats.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..errors import ParseError
+from ..event import Event
+from ._syslog_common import (
+    MAX_US, PRIORITY_FIELDS, RFC3339_LENIENT, civil_us, clock_us, days_in_month, fraction_us,
+    local_to_utc_us, parse_pri, rfc3339_parts, utc_offset_us,
+)
+from .base import ParseContext
+from .jsonlines import epoch_unit_us
+from .rfc3164 import Rfc3164Parser, infer_year_us
+from .rfc5424 import Rfc5424Parser
+
+NAME = "cef"
+
+#: what may come before a CEF or LEEF payload: a syslog header without ``|`` that ends in a
+#: space, or only a PRI (written in the regex syntax Python and RE2 share)
+SYSLOG_PREFIX = r"(?:<\d{1,3}>|[^|]* )?"
+#: what the registry sniffs (and the columnar fast path refuses)
+DETECT = (SYSLOG_PREFIX + r"CEF:\d+\|").encode()
+
+_START = re.compile(SYSLOG_PREFIX + r"(CEF:(\d+)\|)", re.ASCII | re.DOTALL)
+_HEADER_FIELD = re.compile(r"([^|\\]*(?:\\.[^|\\]*)*)\|", re.DOTALL)
+_HEADER_UNESCAPE = re.compile(r"\\([|\\])")
+_EXT_KEY = re.compile(r"(?:^| )([A-Za-z0-9_.\[\]-]+)=", re.ASCII)
+_EXT_UNESCAPE = re.compile(r"\\([\\=nr])")
+_EXT_ESCAPES = {"\\": "\\", "=": "=", "n": "\n", "r": "\r"}
+_LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_ONLY_PRI = re.compile(r"<\d{1,3}>", re.ASCII)
+_RFC5424_HEAD = re.compile(r"<\d{1,3}>1 ", re.ASCII)
+
+SEVERITY_WORDS = {"unknown": None, "low": 3, "medium": 6, "high": 8, "very-high": 10,
+                  "very high": 10, "veryhigh": 10}
+_HEADER_NAMES = ("Device Vendor", "Device Product", "Device Version", "Signature ID", "Name",
+                 "Severity")
+_TRANSPORTS = {"1": "icmp", "6": "tcp", "17": "udp", "47": "gre", "50": "esp", "58": "ipv6-icmp",
+               "132": "sctp"}
+_OUTCOMES = ("success", "failure", "unknown")
+#: extension key → ECS field, for values copied as text
+_ECS_TEXT = {
+    "act": "event.action", "dvchost": "observer.hostname", "shost": "source.domain",
+    "dhost": "destination.domain", "smac": "source.mac", "dmac": "destination.mac",
+    "suser": "source.user.name", "duser": "destination.user.name", "request": "url.original",
+    "requestMethod": "http.request.method", "fname": "file.name", "filePath": "file.path",
+    "app": "network.protocol",
+}
+_ECS_IP = {"src": "source.ip", "dst": "destination.ip", "dvc": "observer.ip"}
+_ECS_PORT = {"spt": "source.port", "dpt": "destination.port"}
+_TIME_KEYS = (("rt", None), ("end", "event.end"), ("start", "event.start"))
+_RFC5424 = Rfc5424Parser()
+_RFC3164 = Rfc3164Parser()
+
+
+class CefParser:
+    """Reads one CEF record, bare or after a syslog header, into ECS and ``cef.*`` fields."""
+
+    name = NAME
+
+    def parse(self, raw: bytes, ctx: ParseContext) -> Event:
+        text = raw.decode("utf-8", "replace").rstrip("\r\n\x00").lstrip()
+        m = _START.match(text)
+        if m is None:
+            raise ParseError("no 'CEF:<version>|' at the start or after a syslog header",
+                             parser=NAME)
+        event = read_syslog_envelope(text[:m.start(1)], ctx, NAME)
+        version = m.group(2)
+        if version not in ("0", "1"):
+            raise ParseError(f"unsupported CEF version {version[:8]} (0 and 1 are known)",
+                             parser=NAME)
+        header, extension = _split_header(text, m.end())
+        vendor, product, device_version, signature, name, severity = header
+        event.update({
+            "event.kind": "event", "event.dataset": NAME, "cef.version": version,
+            "observer.vendor": vendor, "observer.product": product,
+            "observer.version": device_version, "event.code": signature, "cef.name": name,
+            "cef.severity": severity,
+        })
+        level = severity_level(severity)
+        if level is not None:
+            event["event.severity"] = level
+        if name:
+            event["message"] = name
+        extensions = parse_extension(extension)
+        for key, value in extensions.items():
+            event[f"cef.extensions.{key}"] = value
+        _custom_labels(extensions, event)
+        _map_ecs(extensions, event, ctx)
+        return event
+
+
+def read_syslog_envelope(head: str, ctx: ParseContext, parser: str) -> Event:
+    """The syslog fields of the header before a CEF/LEEF payload (only the receipt time when
+    there is no header).
+
+    The header is read by the RFC 5424 or RFC 3164 parser; text they leave as a message
+    (a tag's words) is dropped, since the payload is the message. A header they refuse is
+    refused, under ``parser``'s name.
+    """
+    event: Event = {"@timestamp": ctx.received_us}
+    head = head.rstrip(" ")
+    if not head:
+        return event
+    if _ONLY_PRI.fullmatch(head):
+        pri, _ = parse_pri(head, parser)
+        event.update(PRIORITY_FIELDS[pri])
+        return event
+    syslog = _RFC5424 if _RFC5424_HEAD.match(head + " ") else _RFC3164
+    try:
+        fields = syslog.parse(head.encode(), ctx)
+    except ParseError as exc:
+        raise ParseError(f"syslog header before the payload: {exc.reason}", parser=parser) from exc
+    fields.pop("message", None)
+    return fields
+
+
+def _split_header(text: str, pos: int) -> tuple[list[str], str]:
+    fields: list[str] = []
+    while len(fields) < len(_HEADER_NAMES):
+        m = _HEADER_FIELD.match(text, pos)
+        if m is None:
+            if len(fields) == len(_HEADER_NAMES) - 1 and "|" not in text[pos:]:
+                fields.append(text[pos:])  # Severity without the closing '|': no extension
+                pos = len(text)
+                break
+            raise ParseError(f"CEF header ends before {_HEADER_NAMES[len(fields)]}"
+                             " (expected 7 '|'-separated fields)", parser=NAME)
+        value = m.group(1)
+        fields.append(_HEADER_UNESCAPE.sub(r"\1", value) if "\\" in value else value)
+        pos = m.end()
+    return fields, text[pos:]
+
+
+def parse_extension(text: str) -> dict[str, str]:
+    """``key=value`` pairs of a CEF extension; a value runs until the next `` key=``."""
+    text = text.strip(" ")
+    pairs: dict[str, str] = {}
+    if not text:
+        return pairs
+    keys = list(_EXT_KEY.finditer(text))
+    if not keys or keys[0].start() != 0:
+        raise ParseError(f"CEF extension does not start with key=value: {text[:40]!r}",
+                         parser=NAME)
+    for m, following in zip(keys, [*keys[1:], None]):
+        value = text[m.end():following.start() if following else len(text)]
+        if "\\" in value:
+            value = _EXT_UNESCAPE.sub(lambda e: _EXT_ESCAPES[e.group(1)], value)
+        pairs[m.group(1)] = value  # a key given twice: the later value wins
+    return pairs
+
+
+def severity_level(text: str) -> int | None:
+    """CEF Severity as ``event.severity`` 0-10: the number, or the top of a named band."""
+    word = text.strip()
+    if word.isascii() and word.isdigit():
+        level = int(word)
+        return level if level <= 10 else None
+    return SEVERITY_WORDS.get(word.lower())
+
+
+def label_field(label: str) -> str | None:
+    """A custom label as a field name part: runs of other characters than ``[A-Za-z0-9_-]``
+    become ``_``; ``None`` when nothing is left."""
+    name = _LABEL_UNSAFE.sub("_", label).strip("_")
+    return name or None
+
+
+def _custom_labels(extensions: dict[str, str], event: Event) -> None:
+    for key, label in extensions.items():
+        if not key.endswith("Label") or key == "Label":
+            continue
+        base = key[:-len("Label")]
+        name = label_field(label)
+        if base in extensions and name is not None:
+            event[f"cef.custom.{name}"] = extensions[base]
+
+
+def _map_ecs(ext: dict[str, str], event: Event, ctx: ParseContext) -> None:
+    if "msg" in ext:
+        event["message"] = ext["msg"]
+    for key, field in _ECS_TEXT.items():
+        if ext.get(key):
+            event[field] = ext[key]
+    for key, field in _ECS_IP.items():
+        ip = valid_ip(ext.get(key))
+        if ip is not None:
+            event[field] = ip
+    for key, field in _ECS_PORT.items():
+        port = valid_port(ext.get(key))
+        if port is not None:
+            event[field] = port
+    user = ext.get("suser") or ext.get("duser")
+    if user:
+        event["user.name"] = user
+    if ext.get("proto"):
+        event["network.transport"] = transport(ext["proto"])
+    outcome = ext.get("outcome", "").strip().lstrip("/").lower()
+    if outcome in _OUTCOMES:
+        event["event.outcome"] = outcome
+    host = zone_host(event, ext.get("dvchost"))
+    found_time = False
+    for key, field in _TIME_KEYS:
+        if key in ext:
+            us = device_time_us(ext[key], key, host, event, ctx, NAME)
+            if field is not None:
+                event[field] = us
+            if not found_time:
+                event["@timestamp"] = us
+                found_time = True
+
+
+def zone_host(event: Event, device_host: str | None) -> str | None:
+    """The host name whose configured zone applies: the syslog header's, else the device's."""
+    host = event.get("host.name")
+    return host if isinstance(host, str) else device_host or None
+
+
+def valid_ip(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
+
+
+def valid_port(text: str | None) -> int | None:
+    text = (text or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535:
+        return int(text)
+    return None
+
+
+def transport(text: str) -> str:
+    word = text.strip().lower()
+    return _TRANSPORTS.get(word, word)
+
+
+# --- device times ------------------------------------------------------------------------
+
+_MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    start=1)}
+_EPOCH = re.compile(r"\d{1,19}", re.ASCII)
+#: MMM dd [yyyy] HH:mm:ss[.SSS] [zone]
+_DEVICE_TIME = re.compile(
+    r"([A-Za-z]{3}) {1,2}(\d{1,2})(?: (\d{4}))? (\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(?: (\S+))?",
+    re.ASCII)
+
+
+def month_number(name: str) -> int | None:
+    """1-12 for an English three-letter month name (any case)."""
+    return _MONTHS.get(name.lower())
+
+
+def device_time_us(text: str, key: str, host: str | None, event: Event, ctx: ParseContext,
+                   parser: str) -> int:
+    """A device time (epoch ms, ``MMM dd [yyyy] HH:mm:ss[.SSS] [zone]`` or ISO 8601) in µs.
+
+    Epoch numbers are milliseconds as CEF says, but a number of another size (seconds,
+    µs, ns) is read by its size as the JSON parser does. Zone-less times are local to the
+    sender, in the zone configured for ``host``.
+    """
+    stripped = text.strip()
+    if _EPOCH.fullmatch(stripped):
+        value = int(stripped)
+        scale = epoch_unit_us(value)
+        us = value * int(scale) if scale >= 1 else value // 1000
+    elif (m := _DEVICE_TIME.fullmatch(stripped)) is not None:
+        us = _calendar_us(m, key, host, event, ctx, parser)
+    elif (iso := RFC3339_LENIENT.fullmatch(stripped)) is not None:
+        wall_us, offset_us = rfc3339_parts(iso, parser)
+        us = wall_us - offset_us if offset_us is not None else _local(wall_us, host, event, ctx)
+    else:
+        raise ParseError(f"field {key!r} is not a time: {text[:40]!r}", parser=parser)
+    if not 0 <= us < MAX_US:
+        raise ParseError(f"field {key!r} is outside 1970..9999: {text[:40]!r}", parser=parser)
+    return us
+
+
+def _calendar_us(m: re.Match[str], key: str, host: str | None, event: Event,
+                 ctx: ParseContext, parser: str) -> int:
+    month_name, day_text, year_text, clock, fraction, zone_text = m.groups()
+    day_us = clock_us(clock, m.group(0), parser) + fraction_us(fraction)
+    return civil_time_us(int(year_text) if year_text else None, _MONTHS.get(month_name.lower()),
+                         int(day_text), day_us, zone_text, key, host, event, ctx, parser)
+
+
+def civil_time_us(year: int | None, month: int | None, day: int, day_us: int,
+                  zone_text: str | None, key: str, host: str | None, event: Event,
+                  ctx: ParseContext, parser: str) -> int:
+    """A calendar time read from field ``key`` as UTC µs.
+
+    ``zone_text`` may be a fixed offset (``Z``, ``UTC``, ``+01:00``, ``GMT+0100``) or an
+    IANA name; without it the zone configured for ``host`` applies. A missing year is
+    inferred as RFC 3164 does.
+    """
+    check_year = 2000 if year is None else year  # without a year: 2000 allows Feb 29
+    if month is None or check_year == 0 or not 1 <= day <= days_in_month(check_year, month):
+        raise ParseError(f"field {key!r} has an invalid date", parser=parser)
+    if zone_text is not None:
+        offset = _fixed_offset_us(zone_text)
+        if offset is not None:
+            if year is None:
+                raise ParseError(f"field {key!r} has a zone but no year", parser=parser)
+            return civil_us(year, month, day, day_us) - offset
+        zone = _named_zone(zone_text, key, parser)
+        event["event.timezone"] = zone.key
+    else:
+        zone = _zone(host, event, ctx)
+    if year is not None:
+        return local_to_utc_us(civil_us(year, month, day, day_us), zone)
+    return infer_year_us(month, day, day_us, zone, ctx.received_us)
+
+
+def _fixed_offset_us(text: str) -> int | None:
+    upper = text.upper()
+    if upper in ("Z", "UTC", "GMT"):
+        return 0
+    for prefix in ("UTC", "GMT"):
+        if upper.startswith(prefix):
+            text = text[len(prefix):]
+    if re.fullmatch(r"[+-]\d{2}(?::?\d{2})?", text, re.ASCII):
+        return utc_offset_us(text)
+    return None
+
+
+def _named_zone(text: str, key: str, parser: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ParseError(f"field {key!r} has an unknown time zone {text[:40]!r}",
+                         parser=parser) from exc
+
+
+def _zone(host: str | None, event: Event, ctx: ParseContext) -> ZoneInfo:
+    zone = ctx.zone_for_host(host)
+    event["event.timezone"] = zone.key
+    return zone
+
+
+def _local(wall_us: int, host: str | None, event: Event, ctx: ParseContext) -> int:
+    return local_to_utc_us(wall_us, _zone(host, event, ctx))
+
+
+
+__all__ = ["CefParser", "DETECT", "SYSLOG_PREFIX", "civil_time_us", "device_time_us", "month_number", "label_field", "parse_extension",
+           "read_syslog_envelope", "severity_level", "zone_host", "transport", "valid_ip", "valid_port"]
