@@ -92,3 +92,18 @@ def test_audit_verify_names_an_edited_entry_and_catches_truncation(tmp_path: Pat
     capsys.readouterr()
     assert main(["audit", "verify", "--data-dir", data, "--expect-head", head]) == 2
     assert "is not in the audit trail" in capsys.readouterr().err
+
+
+def test_parse_prints_events_and_dead_letters_in_input_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "new-source.log"
+    log.write_bytes(b"<134>1 2026-11-27T10:00:00Z plc-gw-01 modbusd 7 POLL - read ok\n"
+                    b"\xff\xfe not syslog\n"
+                    b"<38>Nov 27 10:00:01 hist01 sshd[42]: Failed password for root\n")
+    assert main(["parse", "--data-dir", str(tmp_path / "none"), str(log)]) == 1  # a dead letter: exit 1
+    rows = [orjson.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r.get("host.name") for r in rows] == ["plc-gw-01", None, "hist01"]
+    assert rows[1]["dead_letter"].startswith("rfc3164") and "not syslog" in rows[1]["raw"]
+    assert rows[0]["event.hash"] and rows[0]["log.file.path"] == str(log)
+    assert not (tmp_path / "none").exists()  # parse stores nothing
+    log.write_bytes(b'{"message": "ok"}\n')
+    assert main(["parse", "--data-dir", str(tmp_path / "none"), "--input-format", "json", str(log)]) == 0

@@ -46,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-format", default="auto", help="auto (detect per record), rfc5424, rfc3164, json, cef or leef")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    p = sub.add_parser("parse", help="print what the server would store for each record of a file (checks a new source)")
+    _common(p)
+    p.set_defaults(output="json")
+    p.add_argument("path", metavar="FILE", help="a file (gzip read transparently) or - for standard input")
+    p.add_argument("--input-format", default="auto", help="auto (detect per record) or a format name "
+                   "(rfc5424, rfc3164, json, cef, leef, ...)")
+
     p = sub.add_parser("search", help="search stored events (field:value and free text, all must match)")
     _common(p)
     p.add_argument("query", nargs="?", default="", help='e.g. host.name:plc-gw-01 "login failed" -event.outcome:success')
@@ -92,13 +99,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from . import access_commands, commands
+    from . import access_commands, commands, parse_command
 
     handlers: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
         "serve": commands.serve, "import": commands.import_, "search": commands.search,
         "status": commands.status, "deadletter": commands.deadletter, "wal": commands.wal,
         "key": commands.key, "config": commands.config_docs, "user": access_commands.user,
-        "token": access_commands.token, "audit": access_commands.audit,
+        "token": access_commands.token, "audit": access_commands.audit, "parse": parse_command.run,
     }
     try:
         settings = _settings(args)

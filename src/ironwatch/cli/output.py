@@ -42,7 +42,8 @@ def emit(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str] | None
         table.add_column(c, overflow="fold", max_width=max_width if c == cols[-1] else 40)
     for r in rows:
         table.add_row(*[_cell(r.get(c)) for c in cols], style=None)
-    Console(markup=False, highlight=False, soft_wrap=False).print(table)
+    # a pipe or file gets a wide table rather than rich's 80-column default
+    Console(markup=False, highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200).print(table)
 
 
 def emit_mapping(d: dict[str, Any], fmt: str) -> None:

@@ -117,7 +117,7 @@ def build_where(terms: list[Term], from_us: int | None, to_us: int | None) -> tu
 
 
 def row_to_event(names: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
-    """A stored row as the flat ECS event the CLI and API print."""
+    """A stored row (times as epoch µs) as the flat ECS event the CLI and API print."""
     ev: dict[str, Any] = {}
     extra = None
     for name, value in zip(names, row):
