@@ -113,18 +113,42 @@ CEF_LEEF_IN_SYSLOG = [
     b"<38>Nov 27 10:00:00 fw01 app[1]: a|b CEF:0|x|y|z|s|n|1|",  # a '|' before: plain syslog
 ]
 
+#: firewall payloads after syslog headers: the registry's sniffers claim them, so the fast path
+#: must leave them (and only them) to the reference path
+FIREWALLS_IN_SYSLOG = [
+    b"<164>Nov 27 2026 10:04:11 fw-asa-ot01 : %ASA-4-106023: Deny tcp src outside:10.30.8.41/51544"
+    b' dst ot-cell4:10.20.1.5/502 by access-group "OT_IN" [0x0, 0x0]',
+    b"<166>1 2026-11-27T10:00:00Z fw-asa-ot01 - - - - %FTD-6-302013: Built inbound TCP connection 9"
+    b" for dmz:10.40.2.11/49822 (10.40.2.11/49822) to cell4:10.20.1.7/44818 (10.20.1.7/44818)",
+    b'<189>Nov 27 10:00:00 fw-ot-01 date=2026-11-27 time=10:00:00 devname="fw-ot-01" devid="FG100F"'
+    b' tz="+0100" logid="0000000013" type="traffic" srcip=10.1.1.5 dstip=10.2.2.6 dstport=502 action="deny"',
+    b"<14>Nov 27 10:00:00 pa-ot-01 1,2026/11/27 10:00:00,0123456789,TRAFFIC,end,2562,2026/11/27 09:59:58,"
+    b"10.1.1.5,10.2.2.6,0.0.0.0,0.0.0.0,r1,,,modbus,vsys1,a,b,e1/1,e1/2,f,2026/11/27 10:00:00,1,1,51000,502",
+    b'<189>Nov 27 10:00:00 fw-ot-01 date=2026-11-27 time=10:00:00 tz="CET" logid="13"',  # dead letter
+    b"<13>Nov 27 10:00:00 hmi07 audit: user=opr3 action=acknowledge",  # kv is never sniffed
+]
+
 
 def test_batch_mixing_fast_slow_and_dead() -> None:
     lines = [b"<134>1 2026-11-27T10:00:00Z h a 1 m - ok", b'<134>1 2026-11-27T10:00:00Z h a 1 m [x y="1"] sd',
              b"<38>Nov 27 10:00:00 h sshd[1]: ok", b'{"message": "json"}', b"\xff\xfe", b"garbage",
-             *CEF_LEEF_IN_SYSLOG]
+             *CEF_LEEF_IN_SYSLOG, *FIREWALLS_IN_SYSLOG]
     recs = records(lines)
     assert_same(NORM, recs)
     table, dead = NORM.process_batch(RecordColumns.from_records(recs))
-    assert table.num_rows == 10 and dead.num_rows == 3
+    assert table.num_rows == 15 and dead.num_rows == 4
     assert isinstance(table, pa.Table)
     parsers = dict(zip(table.column("wal_offset").to_pylist(), table.column("parser").to_pylist()))
-    assert [parsers.get(r.offset) for r in recs[6:]] == ["cef", "cef", "leef", "leef", None, "rfc3164", "rfc3164"]
+    assert [parsers.get(r.offset) for r in recs[6:]] == ["cef", "cef", "leef", "leef", None, "rfc3164", "rfc3164",
+                                                         "asa", "asa", "fortigate", "panos", None, "rfc3164"]
+
+
+def test_firewall_payloads_in_syslog_are_left_to_the_reference_path() -> None:
+    from ironwatch.pipeline.normalize import LISTENER_FORMATS
+
+    fast, slow = NORM.columnar.parse(RecordColumns.from_records(records(FIREWALLS_IN_SYSLOG)), LISTENER_FORMATS)
+    assert slow == [0, 1, 2, 3, 4]
+    assert fast is not None and fast.num_rows == 1
 
 
 def test_cef_and_leef_in_syslog_are_left_to_the_reference_path() -> None:
@@ -136,7 +160,11 @@ def test_cef_and_leef_in_syslog_are_left_to_the_reference_path() -> None:
 
 
 _payload = st.sampled_from(["CEF:0|a|b|1|s|n|5|k=v", "LEEF:1.0|a|b|1|e|k=v", "LEEF:2.0|a|b|1|e|^|k=v", "CEF:0 no pipe",
-                            "CEF:|x", "LEEF:x|", "x CEF:0|a|b|1|s|n|5|", "cef:0|a|b|1|s|n|5|", "a|CEF:0|a|b|1|s|n|5|"])
+                            "CEF:|x", "LEEF:x|", "x CEF:0|a|b|1|s|n|5|", "cef:0|a|b|1|s|n|5|", "a|CEF:0|a|b|1|s|n|5|",
+                            "%ASA-6-302013: Built", "%FTD-4-106023: Deny tcp", "%ASA-6-30201: x",
+                            'date=2026-11-27 time=10:00:00 devname="fw"', 'devid=FG1 logid=13 x=1',
+                            "1,2026/11/27 10:00:00,01,TRAFFIC,end,1,2026/11/27 10:00:00,1.1.1.1",
+                            "1,2026/11/27 10:00:00,01,TRAFFIC", "user=opr action=ack"])
 _head = st.sampled_from(["<134>1 2026-11-27T10:00:00Z h a 1 m - ", "<38>Nov 27 10:00:00 h sshd[1]: ", "<38>Nov 27 10:00:00 h ",
                          "<38>Nov 27 10:00:00 h sshd[1]:", "<13>", "", "<134>1 2026-11-27T10:00:00Z h a 1 m [x y=\"|\"] "])
 

@@ -38,6 +38,20 @@ VALID: list[bytes] = [
     b"CEF:0|Acme|IDS|1|42|PLC stop|Very-High|suser=eng start=Nov 27 2026 09:14:02.900 UTC",
     b"<14>Nov 27 10:00:00 qradar LEEF:1.0|Acme|Hist|3|LOGIN|src=10.20.1.9\tusrName=opr\tsev=4",
     b"LEEF:2.0|Acme|Gw|1|W|x5E|src=10.1.1.1^devTime=27/11/2026 10:00^devTimeFormat=dd/MM/yyyy HH:mm",
+    b"<164>Nov 27 2026 10:04:11 fw-asa-ot01 : %ASA-4-106023: Deny tcp src outside:10.30.8.41/51544"
+    b' dst ot-cell4:10.20.1.5/502 by access-group "OT_IN" [0x0, 0x0]',
+    b"%FTD-6-302014: Teardown TCP connection 77 for dmz:10.40.2.11/49822 to cell4:10.20.1.7/44818"
+    b" duration 0:01:31 bytes 18342 TCP FINs",
+    b'<189>Nov 27 10:00:00 fw-ot-01 date=2026-11-27 time=10:00:00 devname="fw-ot-01" devid="FG100F"'
+    b' eventtime=1795770000123456789 tz="+0100" logid="0000000013" type="traffic" srcip=10.1.1.5'
+    b' srcport=51000 dstip=10.2.2.6 dstport=502 proto=6 action="deny" policyid=12 service="Modbus"',
+    b'date=2026-11-27 time=10:04:00 devname="plcgw-03" logid="0100032001" user="admin" status="success"',
+    b"<14>Nov 27 10:00:00 pa-ot-01 1,2026/11/27 10:00:00,0123456789,TRAFFIC,end,2562,2026/11/27 09:59:58,"
+    b"10.1.1.5,10.2.2.6,0.0.0.0,0.0.0.0,r1,,,modbus,vsys1,a,b,e1/1,e1/2,f,2026/11/27 10:00:00,1,1,"
+    b"51000,502,0,0,0x0,tcp,allow,100,60,40,2,2026/11/27 09:59:00,58,any",
+    b'1,2026/11/27 10:02:30,0123456789,THREAT,file,2562,2026/11/27 10:02:29,10.1.1.5,10.2.2.6,,,r,,,smb,'
+    b'vsys1,a,b,e1/1,e1/2,f,2026/11/27 10:02:30,9,1,5,445,0,0,0x0,tcp,alert,"a,b.zip",ZIP(52060),any,low',
+    b'src=10.30.8.41 dport=502 user=eng02 msg="FC16 write \\"40001\\""',
 ]
 NAMES = sorted(PARSERS)
 PROPERTY_SETTINGS = settings(max_examples=400, deadline=None, derandomize=True,
@@ -123,7 +137,7 @@ def test_auto_detection_agrees_with_parse(raw: bytes) -> None:
 
 def test_every_valid_sample_parses_with_its_detected_format() -> None:
     for raw in VALID:
-        fmt, event = parse(raw, CTX)
+        fmt, event = parse(raw, CTX, "kv" if raw.startswith(b"src=") else "auto")
         assert event["@timestamp"] > 0, (fmt, raw)
 
 
@@ -149,6 +163,24 @@ def test_every_valid_sample_parses_with_its_detected_format() -> None:
     (b"LEEF:1.0|a|b|1|e|", "leef"),
     (b"<14>Nov 27 10:00:00 h LEEF:2.0|a|b|1|e|^|k=v", "leef"),
     (b'{"m": "x CEF:0|a"}', "json"),
+    (b"%ASA-6-302013: Built", "asa"),
+    (b"<166>Nov 27 2026 10:00:00 fw : %FTD-6-302013: Built", "asa"),
+    (b"<166>1 2026-11-27T10:00:00Z fw - - - - %ASA-4-106023: Deny", "asa"),
+    (b"<166>Nov 27 2026 10:00:00 fw : %ASA-6-30201: short id", "rfc3164"),
+    (b"<166>Nov 27 2026 10:00:00 fw : %ASA-6-302013 no colon", "rfc3164"),
+    (b"<14>Nov 27 10:00:00 fw CEF:0|Cisco|ASA|9|106023|msg=%ASA-4-106023: x|5|", "cef"),
+    (b"date=2026-11-27 time=10:00:00 devname=fw", "fortigate"),
+    (b"<189>Nov 27 10:00:00 fw date=2026-11-27 time=10:00:00 x=1", "fortigate"),
+    (b'<189>Nov 27 10:00:00 fw logid="0000000013" devid="FG100F" x=1', "fortigate"),
+    (b'<189>Nov 27 10:00:00 fw devid=FG100F type=traffic logid=13', "fortigate"),
+    (b'<189>Nov 27 10:00:00 fw devid="FG100F" type=traffic', "rfc3164"),
+    (b"<13>Nov 27 10:00:00 h app: user=opr action=ack", "rfc3164"),
+    (b"user=opr action=ack", "rfc3164"),
+    (b"1,2026/11/27 10:00:00,0123,TRAFFIC,end,", "panos"),
+    (b"<14>Nov 27 10:00:00 pa 1,2026/11/27 10:00:00,0123,CONFIG,0,", "panos"),
+    (b"<14>1 2026-11-27T10:00:00Z pa - - - - 1,2026/11/27 10:00:00,0123,THREAT,url,", "panos"),
+    (b"1,2026/11/27 10:00:00,0123,GLOBALPROTECT,x,", "rfc3164"),
+    (b"1,2026-11-27 10:00:00,0123,TRAFFIC,end,", "rfc3164"),
 ])
 def test_detection(raw: bytes, fmt: str) -> None:
     assert detect_syslog_format(raw) == fmt
@@ -166,14 +198,15 @@ def test_explicit_format_is_used_without_detection() -> None:
 
 
 def test_unknown_format_names_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="known: auto, cef, json, leef, rfc3164, rfc5424, syslog"):
+    with pytest.raises(ConfigError, match="known: asa, auto, cef, fortigate, json, kv, leef, panos, rfc3164, rfc5424, syslog"):
         get_parser("cef2")
     with pytest.raises(ConfigError):
         parse(b"x", CTX, "leef3")
 
 
 def test_registry_names_match_parser_names() -> None:
-    assert set(PARSERS) == {"rfc5424", "rfc3164", "json", "cef", "leef"}
+    assert set(PARSERS) == {"rfc5424", "rfc3164", "json", "cef", "leef", "asa", "fortigate",
+                            "panos", "kv"}
     for name, parser in PARSERS.items():
         assert parser.name == name
         assert get_parser(name) is parser

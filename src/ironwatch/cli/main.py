@@ -27,6 +27,12 @@ def _common(p: argparse.ArgumentParser, output: bool = True) -> None:
         p.add_argument("--output", choices=FORMATS, default="table", help="table, json (one object per line) or csv")
 
 
+def _formats() -> str:
+    from ..parsers.registry import PARSERS
+
+    return "auto (detect per record) or one of: " + ", ".join(sorted(PARSERS))
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="ironwatch", description="Ironwatch SIEM for industrial plants.")
     ap.add_argument("--version", action="version", version=f"ironwatch {__version__}")
@@ -43,15 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import log files (syslog, JSON lines; gzip read transparently)")
     _common(p)
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
-    p.add_argument("--input-format", default="auto", help="auto (detect per record), rfc5424, rfc3164, json, cef or leef")
+    p.add_argument("--input-format", default="auto", help=_formats())
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("parse", help="print what the server would store for each record of a file (checks a new source)")
     _common(p)
     p.set_defaults(output="json")
     p.add_argument("path", metavar="FILE", help="a file (gzip read transparently) or - for standard input")
-    p.add_argument("--input-format", default="auto", help="auto (detect per record) or a format name "
-                   "(rfc5424, rfc3164, json, cef, leef, ...)")
+    p.add_argument("--input-format", default="auto", help=_formats())
 
     p = sub.add_parser("search", help="search stored events (field:value and free text, all must match)")
     _common(p)

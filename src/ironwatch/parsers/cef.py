@@ -8,7 +8,7 @@ raw under ``cef.extensions.<key>``; a custom field with a label (``cs1Label=Zone
 is also kept as ``cef.custom.<label>``; the common keys are mapped to ECS. The event time is
 ``rt``, else ``end``, else ``start``, else the syslog header's, else the receipt time; a time
 field that cannot be read is refused rather than replaced. This module also holds what LEEF
-shares with CEF: the syslog envelope and the device time formats.
+shares with CEF: the device time formats (the syslog envelope is ``_envelope``).
 """
 
 from __future__ import annotations
@@ -20,19 +20,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import ParseError
 from ..event import Event
 from ._syslog_common import (
-    MAX_US, PRIORITY_FIELDS, RFC3339_LENIENT, civil_us, clock_us, days_in_month, fraction_us,
-    local_to_utc_us, parse_pri, rfc3339_parts, utc_offset_us,
+    MAX_US, RFC3339_LENIENT, civil_us, clock_us, days_in_month, fraction_us,
+    local_to_utc_us, rfc3339_parts, utc_offset_us,
 )
+from ._envelope import SYSLOG_PREFIX, read_syslog_envelope
 from .base import ParseContext
 from .jsonlines import epoch_unit_us
-from .rfc3164 import Rfc3164Parser, infer_year_us
-from .rfc5424 import Rfc5424Parser
+from .rfc3164 import infer_year_us
 
 NAME = "cef"
 
-#: what may come before a CEF or LEEF payload: a syslog header without ``|`` that ends in a
-#: space, or only a PRI (written in the regex syntax Python and RE2 share)
-SYSLOG_PREFIX = r"(?:<\d{1,3}>|[^|]* )?"
 #: what the registry sniffs (and the columnar fast path refuses)
 DETECT = (SYSLOG_PREFIX + r"CEF:\d+\|").encode()
 
@@ -43,8 +40,6 @@ _EXT_KEY = re.compile(r"(?:^| )([A-Za-z0-9_.\[\]-]+)=", re.ASCII)
 _EXT_UNESCAPE = re.compile(r"\\([\\=nr])")
 _EXT_ESCAPES = {"\\": "\\", "=": "=", "n": "\n", "r": "\r"}
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-_ONLY_PRI = re.compile(r"<\d{1,3}>", re.ASCII)
-_RFC5424_HEAD = re.compile(r"<\d{1,3}>1 ", re.ASCII)
 
 SEVERITY_WORDS = {"unknown": None, "low": 3, "medium": 6, "high": 8, "very-high": 10,
                   "very high": 10, "veryhigh": 10}
@@ -63,9 +58,7 @@ _ECS_TEXT = {
 }
 _ECS_IP = {"src": "source.ip", "dst": "destination.ip", "dvc": "observer.ip"}
 _ECS_PORT = {"spt": "source.port", "dpt": "destination.port"}
-_TIME_KEYS = (("rt", None), ("end", "event.end"), ("start", "event.start"))
-_RFC5424 = Rfc5424Parser()
-_RFC3164 = Rfc3164Parser()
+_TIME_KEYS: tuple[tuple[str, str | None], ...] = (("rt", None), ("end", "event.end"), ("start", "event.start"))
 
 
 class CefParser:
@@ -103,31 +96,6 @@ class CefParser:
         _custom_labels(extensions, event)
         _map_ecs(extensions, event, ctx)
         return event
-
-
-def read_syslog_envelope(head: str, ctx: ParseContext, parser: str) -> Event:
-    """The syslog fields of the header before a CEF/LEEF payload (only the receipt time when
-    there is no header).
-
-    The header is read by the RFC 5424 or RFC 3164 parser; text they leave as a message
-    (a tag's words) is dropped, since the payload is the message. A header they refuse is
-    refused, under ``parser``'s name.
-    """
-    event: Event = {"@timestamp": ctx.received_us}
-    head = head.rstrip(" ")
-    if not head:
-        return event
-    if _ONLY_PRI.fullmatch(head):
-        pri, _ = parse_pri(head, parser)
-        event.update(PRIORITY_FIELDS[pri])
-        return event
-    syslog = _RFC5424 if _RFC5424_HEAD.match(head + " ") else _RFC3164
-    try:
-        fields = syslog.parse(head.encode(), ctx)
-    except ParseError as exc:
-        raise ParseError(f"syslog header before the payload: {exc.reason}", parser=parser) from exc
-    fields.pop("message", None)
-    return fields
 
 
 def _split_header(text: str, pos: int) -> tuple[list[str], str]:
@@ -215,11 +183,11 @@ def _map_ecs(ext: dict[str, str], event: Event, ctx: ParseContext) -> None:
         event["event.outcome"] = outcome
     host = zone_host(event, ext.get("dvchost"))
     found_time = False
-    for key, field in _TIME_KEYS:
+    for key, target in _TIME_KEYS:
         if key in ext:
             us = device_time_us(ext[key], key, host, event, ctx, NAME)
-            if field is not None:
-                event[field] = us
+            if target is not None:
+                event[target] = us
             if not found_time:
                 event["@timestamp"] = us
                 found_time = True

@@ -2,7 +2,7 @@
 
 LEEF 1.0 separates ``key=value`` attributes with tabs; LEEF 2.0 names its separator in a
 sixth header field (a character, or hex as ``x09``/``0x09``; empty means tab). Like CEF,
-the record may follow a syslog header, read by the syslog parsers (``cef.read_syslog_envelope``).
+the record may follow a syslog header, read by the syslog parsers (``_envelope.read_syslog_envelope``).
 A piece between separators without ``=`` belongs to the value before it (the sender did
 not escape the separator). Every attribute is kept raw under ``leef.attributes.<key>``;
 the common ones are mapped to ECS. ``devTime`` is read with ``devTimeFormat`` (Java
@@ -13,15 +13,16 @@ cannot be read is refused rather than replaced.
 from __future__ import annotations
 
 import re
+from typing import Callable
 from functools import lru_cache
 
 from ..errors import ParseError
 from ..event import Event
 from ._syslog_common import MAX_US
 from .base import ParseContext
+from ._envelope import SYSLOG_PREFIX, read_syslog_envelope
 from .cef import (
-    SYSLOG_PREFIX, civil_time_us, device_time_us, month_number, read_syslog_envelope, transport, valid_ip,
-    valid_port, zone_host,
+    civil_time_us, device_time_us, month_number, transport, valid_ip, valid_port, zone_host,
 )
 
 NAME = "leef"
@@ -157,7 +158,7 @@ def _map_ecs(attrs: dict[str, str], event: Event, ctx: ParseContext) -> None:
 
 _FORMAT_TOKEN = re.compile(r"'([^']*)'|([A-Za-z])\2*|(.)", re.DOTALL)
 _ZONE = r"(?P<zone>Z|[+-]\d{2}:?\d{2}|[A-Za-z][A-Za-z0-9/_+-]*)"
-_LETTERS = {
+_LETTERS: dict[str, Callable[[int], str]] = {
     "y": lambda n: r"(?P<year>\d{4})" if n != 2 else r"(?P<year2>\d{2})",
     "M": lambda n: r"(?P<mon>[A-Za-z]{3,9})" if n >= 3 else r"(?P<month>\d{1,2})",
     "d": lambda n: r"(?P<day>\d{1,2})",

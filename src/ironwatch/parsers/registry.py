@@ -13,28 +13,41 @@ import re
 
 from ..errors import ConfigError
 from ..event import Event
-from . import cef, leef
+from . import asa, cef, fortigate, leef, panos
+from .asa import AsaParser
 from .base import ParseContext, Parser
 from .cef import CefParser
+from .fortigate import FortigateParser
 from .jsonlines import JsonLinesParser
+from .keyvalue import KeyValueParser
 from .leef import LeefParser
+from .panos import PanosParser
 from .rfc3164 import Rfc3164Parser
 from .rfc5424 import Rfc5424Parser
 
 PARSERS: dict[str, Parser] = {
     parser.name: parser
-    for parser in (Rfc5424Parser(), Rfc3164Parser(), JsonLinesParser(), CefParser(), LeefParser())
+    for parser in (Rfc5424Parser(), Rfc3164Parser(), JsonLinesParser(), CefParser(), LeefParser(),
+                   AsaParser(), FortigateParser(), PanosParser(), KeyValueParser())
 }
 
 #: format names that mean "decide per message"
 DETECTING = ("auto", "syslog")
 
-#: (what the start of a message looks like, its format), tried in order. CEF and LEEF come
-#: before RFC 5424 because they may follow a syslog header (``<PRI>1 ... CEF:0|``).
+#: (what the start of a message looks like, its format), tried in order. Every vendor payload
+#: comes before RFC 5424 because it may follow a syslog header (``<PRI>1 ... CEF:0|``). CEF
+#: and LEEF come first among them: their marker declares the format, and a Cisco, Fortinet or
+#: Palo Alto device forwarding in CEF/LEEF must be read as CEF/LEEF even when the extension
+#: quotes a native record (``msg=%ASA-6-...``). ASA's ``%ASA-n-nnnnnn:`` is the most specific
+#: of the vendor markers, then FortiGate's ``date=… time=``/``devid=FG…logid=``, then the
+#: PAN-OS CSV line. Generic ``kv`` is never sniffed: plain syslog text often holds ``a=b``.
 _SNIFFERS: tuple[tuple[re.Pattern[bytes], str], ...] = (
     (re.compile(rb"\{"), "json"),
     (re.compile(cef.DETECT, re.DOTALL), "cef"),
     (re.compile(leef.DETECT, re.DOTALL), "leef"),
+    (re.compile(asa.DETECT, re.DOTALL), "asa"),
+    (re.compile(fortigate.DETECT, re.DOTALL), "fortigate"),
+    (re.compile(panos.DETECT, re.DOTALL), "panos"),
     (re.compile(rb"<\d{1,3}>1 "), "rfc5424"),
 )
 _FALLBACK = "rfc3164"

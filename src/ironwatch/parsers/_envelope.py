@@ -1,0 +1,59 @@
+"""The syslog envelope around a vendor payload (CEF, LEEF, Cisco ASA, FortiGate, PAN-OS).
+
+Many devices put their own record after an RFC 3164 or RFC 5424 header, or after only a PRI.
+``SYSLOG_PREFIX`` is what may come before such a payload, in the regex syntax Python and RE2
+share (the registry sniffs with it, and the columnar fast path refuses what it claims);
+``read_syslog_envelope`` reads that header with the syslog parsers themselves, so PRI, host
+and time mean the same thing whatever follows them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import ParseError
+from ..event import Event
+from ._syslog_common import PRIORITY_FIELDS, parse_pri
+from .base import ParseContext
+from .rfc3164 import Rfc3164Parser
+from .rfc5424 import Rfc5424Parser
+
+#: what may come before a payload: a syslog header without ``|`` that ends in a space, or
+#: only a PRI
+SYSLOG_PREFIX = r"(?:<\d{1,3}>|[^|]* )?"
+#: the same, shortest first: for payloads whose start marker may recur inside them
+#: (``key=``, a CSV line), the payload is the first place the marker fits
+SYSLOG_PREFIX_SHORTEST = r"(?:<\d{1,3}>|[^|]*? )??"
+
+_ONLY_PRI = re.compile(r"<\d{1,3}>", re.ASCII)
+_RFC5424_HEAD = re.compile(r"<\d{1,3}>1 ", re.ASCII)
+_RFC5424 = Rfc5424Parser()
+_RFC3164 = Rfc3164Parser()
+
+
+def read_syslog_envelope(head: str, ctx: ParseContext, parser: str) -> Event:
+    """The syslog fields of the header before a CEF/LEEF payload (only the receipt time when
+    there is no header).
+
+    The header is read by the RFC 5424 or RFC 3164 parser; text they leave as a message
+    (a tag's words) is dropped, since the payload is the message. A header they refuse is
+    refused, under ``parser``'s name.
+    """
+    event: Event = {"@timestamp": ctx.received_us}
+    head = head.rstrip(" ")
+    if not head:
+        return event
+    if _ONLY_PRI.fullmatch(head):
+        pri, _ = parse_pri(head, parser)
+        event.update(PRIORITY_FIELDS[pri])
+        return event
+    syslog = _RFC5424 if _RFC5424_HEAD.match(head + " ") else _RFC3164
+    try:
+        fields = syslog.parse(head.encode(), ctx)
+    except ParseError as exc:
+        raise ParseError(f"syslog header before the payload: {exc.reason}", parser=parser) from exc
+    fields.pop("message", None)
+    return fields
+
+
+__all__ = ["SYSLOG_PREFIX", "SYSLOG_PREFIX_SHORTEST", "read_syslog_envelope"]
