@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from ..config import Settings
 from ..errors import StoreError
-from ..pipeline.spool import complete_sets, read_set, remove_set
+from ..pipeline.spool import complete_sets, read_set, remove_set, set_rows
 from ..store.hot import EventStore
 from ..timeutil import now_us
 from ..util.counters import core_counters
@@ -85,9 +85,14 @@ class Core:
         return result.events, result.dead, result.skipped_batches
 
     def _take_queued(self, first: tuple[int, str]) -> list[tuple[int, str]]:
+        """The first queued set and as many more as fit in one transaction's row budget
+        (bigger transactions cost DuckDB less per row; the budget bounds the core's memory)."""
         taken = [first]
-        while len(taken) < MAX_SETS_PER_COMMIT and not self.commits.empty():
-            taken.append(self.commits.get_nowait())
+        budget = 2 * self.settings.pipeline.batch_max_events - set_rows(self.spool, first[1])
+        while len(taken) < MAX_SETS_PER_COMMIT and not self.commits.empty() and budget > 0:
+            item = self.commits.get_nowait()
+            taken.append(item)
+            budget -= set_rows(self.spool, item[1])
         return taken
 
     async def committer(self) -> None:

@@ -46,6 +46,12 @@ def read_set(spool: Path, name: str) -> tuple[pa.Table, pa.Table, list[tuple[int
     return events, dead, [(int(s), int(e)) for s, e in meta["batches"]]
 
 
+def set_rows(spool: Path, name: str) -> int:
+    """Events plus dead letters in a set, from its manifest."""
+    meta: dict[str, Any] = orjson.loads((spool / f"{name}.json").read_bytes())
+    return int(meta["events"]) + int(meta["dead"])
+
+
 def remove_set(spool: Path, name: str) -> None:
     for suffix in (".events.arrow", ".dead.arrow", ".json"):
         try:
