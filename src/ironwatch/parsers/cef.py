@@ -162,17 +162,7 @@ def _custom_labels(extensions: dict[str, str], event: Event) -> None:
 def _map_ecs(ext: dict[str, str], event: Event, ctx: ParseContext) -> None:
     if "msg" in ext:
         event["message"] = ext["msg"]
-    for key, field in _ECS_TEXT.items():
-        if ext.get(key):
-            event[field] = ext[key]
-    for key, field in _ECS_IP.items():
-        ip = valid_ip(ext.get(key))
-        if ip is not None:
-            event[field] = ip
-    for key, field in _ECS_PORT.items():
-        port = valid_port(ext.get(key))
-        if port is not None:
-            event[field] = port
+    map_fields(ext, event, _ECS_TEXT, _ECS_IP, _ECS_PORT)
     user = ext.get("suser") or ext.get("duser")
     if user:
         event["user.name"] = user
@@ -197,6 +187,22 @@ def zone_host(event: Event, device_host: str | None) -> str | None:
     """The host name whose configured zone applies: the syslog header's, else the device's."""
     host = event.get("host.name")
     return host if isinstance(host, str) else device_host or None
+
+
+def map_fields(values: dict[str, str], event: Event, text: dict[str, str], ips: dict[str, str],
+               ports: dict[str, str]) -> None:
+    """Copy vendor keys to ECS fields by three tables: as text, as a valid IP, as a valid port."""
+    for key, field in text.items():
+        if values.get(key):
+            event[field] = values[key]
+    for key, field in ips.items():
+        ip = valid_ip(values.get(key))
+        if ip is not None:
+            event[field] = ip
+    for key, field in ports.items():
+        port = valid_port(values.get(key))
+        if port is not None:
+            event[field] = port
 
 
 def valid_ip(text: str | None) -> str | None:

@@ -19,7 +19,7 @@ from ..event import Event
 from ._envelope import SYSLOG_PREFIX, read_syslog_envelope
 from ._syslog_common import MAX_US, civil_us, days_in_month, local_to_utc_us, utc_offset_us
 from .base import ParseContext
-from .cef import transport, valid_ip, valid_port, zone_host
+from .cef import map_fields, transport, zone_host
 from .jsonlines import epoch_unit_us
 from .keyvalue import parse_pairs
 
@@ -93,17 +93,7 @@ def _payload_start(text: str) -> int:
 
 
 def _map_ecs(pairs: dict[str, str], event: Event) -> None:
-    for key, field in _ECS_TEXT.items():
-        if pairs.get(key):
-            event[field] = pairs[key]
-    for key, field in _ECS_IP.items():
-        ip = valid_ip(pairs.get(key))
-        if ip is not None:
-            event[field] = ip
-    for key, field in _ECS_PORT.items():
-        port = valid_port(pairs.get(key))
-        if port is not None:
-            event[field] = port
+    map_fields(pairs, event, _ECS_TEXT, _ECS_IP, _ECS_PORT)
     for key, field in _ECS_INT.items():
         number = pairs.get(key, "")
         if number.isascii() and number.isdigit() and len(number) <= 18:

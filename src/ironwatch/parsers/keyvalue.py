@@ -14,7 +14,7 @@ import re
 from ..errors import ParseError
 from ..event import Event
 from .base import ParseContext
-from .cef import transport, valid_ip, valid_port
+from .cef import map_fields, transport
 
 NAME = "kv"
 
@@ -56,17 +56,7 @@ class KeyValueParser:
                         "event.dataset": NAME, "message": text}
         for key, value in pairs.items():
             event[f"kv.{key}"] = value
-        for key, field in _ECS_TEXT.items():
-            if pairs.get(key):
-                event[field] = pairs[key]
-        for key, field in _ECS_IP.items():
-            ip = valid_ip(pairs.get(key))
-            if ip is not None:
-                event[field] = ip
-        for key, field in _ECS_PORT.items():
-            port = valid_port(pairs.get(key))
-            if port is not None:
-                event[field] = port
+        map_fields(pairs, event, _ECS_TEXT, _ECS_IP, _ECS_PORT)
         for key in ("proto", "protocol"):
             if pairs.get(key):
                 event["network.transport"] = transport(pairs[key])

@@ -22,7 +22,7 @@ from ._syslog_common import MAX_US
 from .base import ParseContext
 from ._envelope import SYSLOG_PREFIX, read_syslog_envelope
 from .cef import (
-    civil_time_us, device_time_us, month_number, transport, valid_ip, valid_port, zone_host,
+    civil_time_us, device_time_us, map_fields, month_number, transport, zone_host,
 )
 
 NAME = "leef"
@@ -122,17 +122,7 @@ def parse_attributes(text: str, delimiter: str) -> dict[str, str]:
 
 
 def _map_ecs(attrs: dict[str, str], event: Event, ctx: ParseContext) -> None:
-    for key, field in _ECS_TEXT.items():
-        if attrs.get(key):
-            event[field] = attrs[key]
-    for key, field in _ECS_IP.items():
-        ip = valid_ip(attrs.get(key))
-        if ip is not None:
-            event[field] = ip
-    for key, field in _ECS_PORT.items():
-        port = valid_port(attrs.get(key))
-        if port is not None:
-            event[field] = port
+    map_fields(attrs, event, _ECS_TEXT, _ECS_IP, _ECS_PORT)
     for key, field in _ECS_INT.items():
         number = attrs.get(key, "").strip()
         if number.isascii() and number.isdigit() and len(number) <= 18:
