@@ -57,3 +57,17 @@ def read_syslog_envelope(head: str, ctx: ParseContext, parser: str) -> Event:
 
 
 __all__ = ["SYSLOG_PREFIX", "SYSLOG_PREFIX_SHORTEST", "read_syslog_envelope"]
+
+
+def open_envelope(raw: bytes, start: re.Pattern[str], ctx: ParseContext, parser: str,
+                  missing: str) -> tuple[str, re.Match[str], Event]:
+    """(text, payload match, header fields) of a vendor record, bare or after a syslog header.
+
+    ``start`` must capture the payload's beginning as group 1; ``missing`` is the reason
+    given when the record has no such payload.
+    """
+    text = raw.decode("utf-8", "replace").rstrip("\r\n\x00").lstrip()
+    m = start.match(text)
+    if m is None:
+        raise ParseError(missing, parser=parser)
+    return text, m, read_syslog_envelope(text[:m.start(1)], ctx, parser)

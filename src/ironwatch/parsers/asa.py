@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import ParseError
 from ..event import Event
-from ._envelope import SYSLOG_PREFIX, SYSLOG_PREFIX_SHORTEST, read_syslog_envelope
+from ._envelope import SYSLOG_PREFIX, SYSLOG_PREFIX_SHORTEST, open_envelope
 from .base import ParseContext
 from .cef import valid_ip, valid_port
 
@@ -127,12 +126,9 @@ class AsaParser:
     name = NAME
 
     def parse(self, raw: bytes, ctx: ParseContext) -> Event:
-        text = raw.decode("utf-8", "replace").rstrip("\r\n\x00").lstrip()
-        m = _START.match(text)
-        if m is None:
-            raise ParseError("no '%ASA-<level>-<id>:' or '%FTD-' at the start or after a syslog "
-                             "header", parser=NAME)
-        event = read_syslog_envelope(text[:m.start(1)], ctx, NAME)
+        text, m, event = open_envelope(raw, _START, ctx, NAME,
+                                      "no '%ASA-<level>-<id>:' or '%FTD-' at the start or after a syslog "
+                                      "header")
         product, level, code = m.group(2), int(m.group(3)), m.group(4)
         message = text[m.end():]
         event.update({

@@ -23,7 +23,7 @@ from ._syslog_common import (
     MAX_US, RFC3339_LENIENT, civil_us, clock_us, days_in_month, fraction_us,
     local_to_utc_us, rfc3339_parts, utc_offset_us,
 )
-from ._envelope import SYSLOG_PREFIX, read_syslog_envelope
+from ._envelope import SYSLOG_PREFIX, open_envelope, read_syslog_envelope
 from .base import ParseContext
 from .jsonlines import epoch_unit_us
 from .rfc3164 import infer_year_us
@@ -67,12 +67,8 @@ class CefParser:
     name = NAME
 
     def parse(self, raw: bytes, ctx: ParseContext) -> Event:
-        text = raw.decode("utf-8", "replace").rstrip("\r\n\x00").lstrip()
-        m = _START.match(text)
-        if m is None:
-            raise ParseError("no 'CEF:<version>|' at the start or after a syslog header",
-                             parser=NAME)
-        event = read_syslog_envelope(text[:m.start(1)], ctx, NAME)
+        text, m, event = open_envelope(raw, _START, ctx, NAME,
+                                      "no 'CEF:<version>|' at the start or after a syslog header")
         version = m.group(2)
         if version not in ("0", "1"):
             raise ParseError(f"unsupported CEF version {version[:8]} (0 and 1 are known)",

@@ -20,7 +20,7 @@ from ..errors import ParseError
 from ..event import Event
 from ._syslog_common import MAX_US
 from .base import ParseContext
-from ._envelope import SYSLOG_PREFIX, read_syslog_envelope
+from ._envelope import SYSLOG_PREFIX, open_envelope
 from .cef import (
     civil_time_us, device_time_us, map_fields, month_number, transport, zone_host,
 )
@@ -49,12 +49,8 @@ class LeefParser:
     name = NAME
 
     def parse(self, raw: bytes, ctx: ParseContext) -> Event:
-        text = raw.decode("utf-8", "replace").rstrip("\r\n\x00").lstrip()
-        m = _START.match(text)
-        if m is None:
-            raise ParseError("no 'LEEF:<version>|' at the start or after a syslog header",
-                             parser=NAME)
-        event = read_syslog_envelope(text[:m.start(1)], ctx, NAME)
+        text, m, event = open_envelope(raw, _START, ctx, NAME,
+                                      "no 'LEEF:<version>|' at the start or after a syslog header")
         version = m.group(2)
         if version not in ("1.0", "2.0", "1", "2"):
             raise ParseError(f"unsupported LEEF version {version} (1.0 and 2.0 are known)",

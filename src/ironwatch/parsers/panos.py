@@ -28,7 +28,7 @@ import re
 
 from ..errors import ParseError
 from ..event import Event
-from ._envelope import SYSLOG_PREFIX, SYSLOG_PREFIX_SHORTEST, read_syslog_envelope
+from ._envelope import SYSLOG_PREFIX, SYSLOG_PREFIX_SHORTEST, open_envelope
 from ._syslog_common import local_to_utc_us
 from .base import ParseContext
 from .cef import transport, valid_ip, valid_port
@@ -82,12 +82,9 @@ class PanosParser:
     name = NAME
 
     def parse(self, raw: bytes, ctx: ParseContext) -> Event:
-        text = raw.decode("utf-8", "replace").rstrip("\r\n\x00").lstrip()
-        m = _START.match(text)
-        if m is None:
-            raise ParseError("no PAN-OS CSV record (1,<time>,<serial>,TRAFFIC|THREAT|SYSTEM|"
-                             "CONFIG,...) at the start or after a syslog header", parser=NAME)
-        event = read_syslog_envelope(text[:m.start(1)], ctx, NAME)
+        text, m, event = open_envelope(raw, _START, ctx, NAME,
+                                      "no PAN-OS CSV record (1,<time>,<serial>,TRAFFIC|THREAT|SYSTEM|"
+                                      "CONFIG,...) at the start or after a syslog header")
         try:
             columns = next(csv.reader([text[m.start(1):]], strict=True))
         except (csv.Error, StopIteration) as exc:
