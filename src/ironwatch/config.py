@@ -115,7 +115,7 @@ class Settings:
     time: TimeSettings = _sub(TimeSettings, "Time zones of sources.")
     selfmon: SelfMonitorSettings = _sub(SelfMonitorSettings, "Self-monitoring events (dataset ironwatch.self).")
     auth: AuthSettings = _sub(AuthSettings, "Sessions, login protection and rate limits.")
-    memory_cap_mb: int = _s(1024, "Resident memory the intake aims to stay under; over it, TCP reads pause and UDP drops.")
+    memory_cap_mb: int = _s(1024, "Resident memory the intake aims to stay under; over it, TCP reads pause and UDP drops. A quarter of it (at most 256 MiB) bounds messages waiting for the WAL writer.")
 
     @property
     def data_path(self) -> Path:

@@ -35,7 +35,7 @@ from .framing import strip_octet_count
 from .receivers import SyslogStreamProtocol, SyslogUdpReceiver
 from .wal import PendingChunk, WalWriter
 
-_PENDING_CAP = 256 << 20  # bytes waiting for the WAL writer before receivers pause
+_PENDING_CAP = 256 << 20  # most bytes waiting for the WAL writer before receivers pause
 
 
 class Intake:
@@ -51,6 +51,8 @@ class Intake:
         self.counters["written_offset"] = self.counters["durable_offset"] = self.wal.end
         self.pending: list[PendingChunk] = []
         self.pending_bytes = 0
+        # a burst waiting for the WAL may use at most a quarter of the memory cap
+        self.pending_cap = min(_PENDING_CAP, (settings.memory_cap_mb << 20) // 4)
         self.connections: set[SyslogStreamProtocol] = set()
         self.backpressure = False
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="wal")
@@ -118,7 +120,7 @@ class Intake:
     def _after_accept(self) -> None:
         if self.pending_bytes >= self.settings.wal.group_commit_bytes:
             self._wake.set()
-            if self.pending_bytes > _PENDING_CAP and not self.backpressure:
+            if self.pending_bytes > self.pending_cap and not self.backpressure:
                 self._set_backpressure(True, "pending WAL writes over cap")
         elif not self._wake.is_set():
             self._wake.set()
@@ -162,7 +164,7 @@ class Intake:
             self.counters["durable_offset"] = end
             if gen is not None and not gen.done():
                 gen.set_result(end)
-            if self.backpressure and self.pending_bytes < _PENDING_CAP // 2:
+            if self.backpressure and self.pending_bytes < self.pending_cap // 2:
                 self._check_backpressure()
 
     def _write(self, chunks: list[PendingChunk]) -> int:
@@ -222,7 +224,7 @@ class Intake:
         self.counters["rss_bytes"] = rss
         over_backlog = self.backlog() > self.settings.wal.max_backlog_bytes
         over_mem = rss > self.settings.memory_cap_mb << 20
-        over_pending = self.pending_bytes > _PENDING_CAP
+        over_pending = self.pending_bytes > self.pending_cap
         if over_backlog or over_mem or over_pending:
             why = "WAL backlog over wal.max_backlog_bytes" if over_backlog else (
                 "memory over memory_cap_mb" if over_mem else "pending WAL writes over cap")
