@@ -101,6 +101,7 @@ class AuthSettings:
     lockout_window: str = _s("15m", "Window in which failed logins are counted.")
     lockout_base: str = _s("1m", "First lockout; each further lockout of the same pair doubles it, up to 1 h.")
     rate_per_token: float = _s(100.0, "Requests per second one API token may make (bursts up to 4x); more get 429.")
+    rate_per_ingest_token: float = _s(2000.0, "Requests per second one token of role ingest may make (bursts up to 4x); shippers send many small batches, and the WAL's backpressure (503) protects the server.")
     rate_per_address: float = _s(50.0, "Requests per second one client address may make without a token (bursts up to 4x).")
 
 

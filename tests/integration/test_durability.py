@@ -91,6 +91,10 @@ class Streams:
                     if reply["accepted"] != self.http_batch:
                         self.errors.append(f"http batch {b}: accepted {reply['accepted']}")
                     self.acked.append((b, reply["durable_offset"]))
+                elif r.status_code in (429, 503):
+                    # rate limit or backpressure: a shipper waits and sends the same batch again
+                    time.sleep(min(float(r.headers.get("retry-after", "1")), 1.0))
+                    continue
                 else:
                     self.refused.append(b)
                 b += 1

@@ -214,12 +214,18 @@ def test_rate_limits_per_token_and_address(tmp_path: Path) -> None:
     s.data_dir = str(tmp_path)
     s.auth.rate_per_token = 2.0
     s.auth.rate_per_address = 2.0
+    s.auth.rate_per_ingest_token = 3.0
     env = Env(tmp_path, s)
 
     async def go() -> None:
         async with env.client(headers={"Authorization": f"Bearer {env.tokens['viewer']}"}) as c:
             codes = [(await c.get("/api/v1/status")).status_code for _ in range(12)]
             assert codes[:8] == [200] * 8 and 429 in codes
+        # ingest tokens have their own, separate limit (shippers send many small batches);
+        # the limit applies before the role check, so the wrong-role answers count too
+        async with env.client(headers={"Authorization": f"Bearer {env.tokens['ingest']}"}) as c:
+            codes = [(await c.get("/api/v1/status")).status_code for _ in range(16)]
+            assert codes[:12] == [403] * 12 and codes[-1] == 429
         async with env.client() as c:
             codes = [(await c.get("/api/v1/health")).status_code for _ in range(12)]
             assert 429 in codes

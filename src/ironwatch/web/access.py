@@ -86,7 +86,8 @@ async def authenticate(request: Request) -> Principal | None:
             wait = limits["address"].allow(client_address(request))
             raise _refuse(request, 429 if wait else 401, "too many requests" if wait else
                           "invalid, expired or revoked token", wait)
-        wait = limits["token"].allow(principal.token_id or principal.name)
+        limiter = limits["ingest" if principal.role == "ingest" else "token"]
+        wait = limiter.allow(principal.token_id or principal.name)
         if wait:
             raise _refuse(request, 429, "rate limit for this token exceeded", wait)
         return principal

@@ -30,6 +30,7 @@ def create_app(service: CoreService, intake: IntakeClient, max_body: int) -> Fas
     auth = service.settings.auth
     app.state.access = service.access
     app.state.limits = {"token": RateLimiter(auth.rate_per_token, 4 * auth.rate_per_token),
+                        "ingest": RateLimiter(auth.rate_per_ingest_token, 4 * auth.rate_per_ingest_token),
                         "address": RateLimiter(auth.rate_per_address, 4 * auth.rate_per_address)}
 
     @app.exception_handler(LoginRedirect)
