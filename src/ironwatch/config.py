@@ -91,6 +91,9 @@ class TimeSettings:
 class SelfMonitorSettings:
     interval_s: float = _s(10.0, "How often Ironwatch checks its own counters (UDP drops, backpressure, parse-error bursts).")
     parse_error_burst: int = _s(100, "Dead letters within one interval that raise a parse-error-burst event.")
+    silent_factor: float = _s(20.0, "A source is silent after this many times its usual interval between events without one (source-silent event).")
+    silent_min: str = _s("15m", "A source is never called silent after less than this.")
+    silent_max: str = _s("24h", "A source quiet for this long is called silent, however rare its events usually are.")
 
 
 @dataclass

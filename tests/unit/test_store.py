@@ -118,6 +118,24 @@ def test_migrations_are_versioned_and_idempotent(tmp_path: Path) -> None:
     s2.close()
 
 
+def test_segment_migration_turns_json_fields_into_varchar(tmp_path: Path) -> None:
+    s = EventStore(tmp_path, Settings().store)
+    commit(s, LINES, 0)
+    [seg] = s.segments()
+    # the store as version 3 left it: `fields` typed JSON
+    s.con.execute(f"ALTER TABLE {seg} ALTER fields TYPE JSON")
+    s.con.execute("DELETE FROM schema_version WHERE version = 4")
+    s.close()
+    s2 = EventStore(tmp_path, Settings().store)
+    assert s2.applied_migrations == ["0004_fields_varchar.sql"]
+    types = dict(s2.con.execute(f"SELECT column_name, data_type FROM information_schema.columns "
+                                f"WHERE table_name = '{seg}'").fetchall())
+    assert types["fields"] == "VARCHAR"
+    assert [e["host.name"] for e in search_events(s2, "system.auth.ssh.method:password", None, None, 10)] == ["hist01"]
+    assert (tmp_path / "ironwatch.duckdb.v3.bak").exists()
+    s2.close()
+
+
 def test_no_extension_is_ever_fetched(store: EventStore) -> None:
     row = store.con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone()
     assert row is not None and row[0] is False

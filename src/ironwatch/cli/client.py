@@ -54,9 +54,14 @@ class IntakeConnection:
         self.sock = _connect(data_dir / "run" / "intake.sock")
         self.f = self.sock.makefile("rwb")
 
-    def ingest(self, body: bytes, listener: str, fmt: str, framing: str = "lines") -> dict[str, Any]:
-        head = {"op": "ingest", "listener": listener, "format": fmt, "address": "", "framing": framing,
-                "length": len(body)}
+    def ingest(self, body: bytes, listener: str, fmt: str, framing: str = "lines",
+               chunks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Append records durably; ``chunks`` splits a records-framed body into several
+        (listener, format, count) groups acknowledged together."""
+        head: dict[str, Any] = {"op": "ingest", "listener": listener, "format": fmt, "address": "",
+                                "framing": framing, "length": len(body)}
+        if chunks is not None:
+            head["chunks"] = chunks
         self.f.write(orjson.dumps(head) + b"\n")
         self.f.write(body)
         self.f.flush()

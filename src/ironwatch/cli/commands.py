@@ -7,7 +7,7 @@ from typing import Any
 
 from ..config import Settings, iter_settings
 from ..errors import IronwatchError, ServerNotRunning
-from ..timeutil import parse_time_arg
+from ..timeutil import now_us, parse_time_arg
 from .client import call
 from .output import emit, emit_mapping
 
@@ -38,12 +38,21 @@ def _with_store(s: Settings, read_only: bool = True) -> Any:
     return EventStore(s.data_path, s.store, read_only=read_only)
 
 
+def check_input_format(name: str) -> None:
+    """``ConfigError`` naming the known formats unless ``name`` is a record or file format."""
+    from ..intake.files import FILE_FORMATS
+    from ..parsers.registry import check_format
+
+    if name not in FILE_FORMATS:
+        check_format(name)
+
+
 def import_(args: argparse.Namespace, s: Settings) -> int:
-    from ..parsers.registry import get_parser
+    from ..proc import tune_gc
     from .importer import run_import
 
-    if args.input_format not in ("auto", "syslog"):
-        get_parser(args.input_format)
+    check_input_format(args.input_format)
+    tune_gc()
     result = run_import(s, args.paths, args.input_format, show_progress=not args.no_progress)
     emit_mapping(result, args.output)
     return 0
@@ -63,17 +72,47 @@ def search(args: argparse.Namespace, s: Settings) -> int:
     return 0
 
 
+SOURCE_COLUMNS = ("host", "format", "sender", "first_seen", "last_seen", "events", "events_per_second",
+                  "parse_error_rate", "skew_last_s", "skew_p50", "skew_p95", "silent_since")
+
+
+def _offline_sources(store: Any, s: Settings) -> list[dict[str, Any]]:
+    from ..store.health import SilenceRule, readable
+
+    rule = SilenceRule.from_settings(s.selfmon)
+    return [readable(src) for src in store.health.sources(rule, now_us(), store.cursor())]
+
+
 def status(args: argparse.Namespace, s: Settings) -> int:
     try:
         result = call(s.data_path, "status")
     except ServerNotRunning:
         store = _with_store(s)
         t = store.totals()
-        store.close()
         result = {"server": "stopped", "events_stored": t["events"], "wal_committed_offset": t["watermark"],
                   "dead_letters": t["dead_letters"] - t["dead_letters_replayed"], "segments": t["segments"],
-                  "store_bytes": t["size_bytes"]}
+                  "store_bytes": t["size_bytes"], "sources": _offline_sources(store, s)}
+        store.close()
+    if args.output == "json":
+        emit_mapping(result, args.output)
+        return 0
+    sources = result.pop("sources", [])
+    result["sources"] = len(sources)
+    result["sources_silent"] = sum(1 for src in sources if src["silent_since"])
     emit_mapping(result, args.output)
+    if args.output == "table" and sources:
+        emit(sources, "table", SOURCE_COLUMNS, title="Sources")
+    return 0
+
+
+def sources(args: argparse.Namespace, s: Settings) -> int:
+    try:
+        rows = call(s.data_path, "sources")
+    except ServerNotRunning:
+        store = _with_store(s)
+        rows = _offline_sources(store, s)
+        store.close()
+    emit(rows, args.output, None if args.output == "json" else SOURCE_COLUMNS)
     return 0
 
 

@@ -1,74 +1,36 @@
 """``ironwatch import``: files into the WAL, through the running server or in-process.
 
-Files are read in chunks of whole lines (gzip is read transparently) and appended with
-listener ``import:<path>``; each chunk is acknowledged only once durable. Without a running
+Files are read as records framed by their detected (or pinned) format (``intake.files``:
+lines, EVTX records, Zeek TSV under its header, grouped auditd events, JSON arrays, XML
+exports; gzip is read transparently) and appended with listener ``import:<path>``; each
+batch is acknowledged only once durable. Without a running
 server the same WAL, parsers and store commit run in this process, so an import is
 identical either way.
 """
 
 from __future__ import annotations
 
-import gzip
+import multiprocessing
+import signal
 import time
-from pathlib import Path
-from typing import BinaryIO, Iterator
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from ..config import Settings
 from ..errors import IronwatchError, ServerNotRunning
-from ..intake.wal import PendingChunk, WalWriter
+from ..intake.files import FileReader, Group, iter_files
+from ..intake.wal import PendingChunk, WalReader, WalWriter
 from ..pipeline.normalize import Normalizer
 from ..store.hot import EventStore
 from ..timeutil import now_us
+from ..util.sockets import encode_records
 from .client import IntakeConnection
-
-CHUNK = 4 << 20
-
-
-def _open(path: Path) -> BinaryIO:
-    f = open(path, "rb")  # noqa: SIM115 - returned to the caller
-    if f.read(2) == b"\x1f\x8b":
-        f.close()
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    f.seek(0)
-    return f
-
-
-def iter_files(paths: list[str]) -> Iterator[Path]:
-    for p in map(Path, paths):
-        if p.is_dir():
-            yield from sorted(x for x in p.rglob("*") if x.is_file())
-        elif p.is_file():
-            yield p
-        else:
-            raise IronwatchError(f"no such file or directory: {p}")
-
-
-def iter_chunks(path: Path) -> Iterator[tuple[bytes, int]]:
-    """(chunk of whole lines, raw bytes consumed so far) for progress reporting."""
-    with _open(path) as f:
-        rest = b""
-        raw = getattr(f, "fileobj", None)
-        while True:
-            data = f.read(CHUNK)
-            if not data:
-                break
-            data = rest + data
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                rest = data
-                continue
-            pos = raw.tell() if raw is not None else f.tell()
-            yield data[:cut + 1], pos
-            rest = data[cut + 1:]
-        if rest.strip():
-            yield rest, path.stat().st_size
-
-
-def _lines(chunk: bytes) -> list[bytes]:
-    return [ln.rstrip(b"\r") for ln in chunk.split(b"\n") if ln.strip()]
-
 
 def run_import(settings: Settings, paths: list[str], fmt: str, show_progress: bool = True) -> dict[str, float]:
     files = list(iter_files(paths))
@@ -77,29 +39,57 @@ def run_import(settings: Settings, paths: list[str], fmt: str, show_progress: bo
         sink: _Sink = _ServerSink(settings)
     except ServerNotRunning:
         sink = _OfflineSink(settings)
-    records = 0
+    records = corrupt = 0
     t0 = time.monotonic()
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
     with Progress(*columns, disable=not show_progress, transient=False) as progress:
         task = progress.add_task("import", total=total)
         done_bytes = 0
         for path in files:
-            progress.update(task, description=path.name[:40])
+            reader = FileReader(path, fmt)
+            progress.update(task, description=f"{path.name[:36]} ({reader.kind})")
             base = done_bytes
-            for chunk, pos in iter_chunks(path):
-                lines = _lines(chunk)
-                sink.write(lines, f"import:{path}", "" if fmt == "auto" else fmt)
-                records += len(lines)
-                progress.update(task, completed=base + pos)
+            for groups, pos in reader:
+                for group in groups:
+                    if group.records:
+                        sink.write(group, f"import:{path}")
+                        records += len(group.records)
+                if pos is not None:
+                    progress.update(task, completed=base + pos)
+            corrupt += reader.corrupt
             done_bytes = base + path.stat().st_size
             progress.update(task, completed=done_bytes)
     result = sink.finish()
     result.update({"files": len(files), "records": records, "seconds": round(time.monotonic() - t0, 2)})
+    if corrupt:
+        result["corrupt_records"] = corrupt
     return result
 
 
 class _Sink:
-    def write(self, lines: list[bytes], listener: str, fmt: str) -> None:
+    """Buffers groups and writes them together: many small files (EVTX samples, rotated
+    logs) would otherwise cost one durable write and one store commit each."""
+
+    FLUSH_RECORDS = 20_000
+    FLUSH_BYTES = 8 << 20
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, Group]] = []
+        self.pending_records = self.pending_bytes = 0
+
+    def write(self, group: Group, listener: str) -> None:
+        self.pending.append((listener, group))
+        self.pending_records += len(group.records)
+        self.pending_bytes += sum(map(len, group.records))
+        if self.pending_records >= self.FLUSH_RECORDS or self.pending_bytes >= self.FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self._write(self.pending)
+        self.pending, self.pending_records, self.pending_bytes = [], 0, 0
+
+    def _write(self, groups: list[tuple[str, Group]]) -> None:
         raise NotImplementedError
 
     def finish(self) -> dict[str, float]:
@@ -108,12 +98,14 @@ class _Sink:
 
 class _ServerSink(_Sink):
     def __init__(self, settings: Settings) -> None:
+        super().__init__()
         self.conn = IntakeConnection(settings.data_path)
 
-    def write(self, lines: list[bytes], listener: str, fmt: str) -> None:
-        body = b"\n".join(lines)
+    def _write(self, groups: list[tuple[str, Group]]) -> None:
+        body = encode_records([r for _, g in groups for r in g.records])
+        chunks = [{"listener": listener, "format": g.fmt, "count": len(g.records)} for listener, g in groups]
         while True:
-            reply = self.conn.ingest(body, listener, fmt)
+            reply = self.conn.ingest(body, groups[0][0], groups[0][1].fmt, "records", chunks)
             if reply.get("ok"):
                 return
             if reply.get("error") == "backpressure":
@@ -122,35 +114,108 @@ class _ServerSink(_Sink):
             raise IronwatchError(f"intake refused the import: {reply.get('error')}")
 
     def finish(self) -> dict[str, float]:
+        self.flush()
         self.conn.close()
         return {"mode_server": 1}
 
 
 class _OfflineSink(_Sink):
-    """No server: append to the WAL and commit to the store in this process."""
+    """No server: append to the WAL and commit to the store in this process.
+
+    Normalizing (parsing, Arrow columns) is the costly step. From the second batch on it
+    runs in helper processes (as many as the server would run workers) that read the batch
+    back from the WAL, while this process reads files, appends and commits; batches are
+    committed in the order they were appended.
+    """
 
     def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
         data = settings.data_path
         data.mkdir(parents=True, exist_ok=True)
         self.store = EventStore(data, settings.store)
         self.wal = WalWriter(data / "wal", settings.wal.segment_bytes, self.store.watermark)
-        self.normalizer = Normalizer(settings)
-        from ..intake.wal import WalReader
-        self.reader = WalReader(data / "wal")
+        self.normalizer: Normalizer | None = None
+        self.pool: ProcessPoolExecutor | None = None
+        self.inflight: deque[tuple[Future[tuple[pa.Table, pa.Table]], int, int, pa.Array]] = deque()
+        self.batches = 0
         self.events = self.dead = 0
 
-    def write(self, lines: list[bytes], listener: str, fmt: str) -> None:
+    def _write(self, groups: list[tuple[str, Group]]) -> None:
         now = now_us()
-        start, end, _ = self.wal.append([PendingChunk(listener, fmt, "", now, lines)])
+        start, end, _ = self.wal.append([PendingChunk(listener, g.fmt, "", now, g.records) for listener, g in groups])
         self.wal.sync()
-        self.reader.refresh()
-        _hdr, recs = self.reader.read_batch(start)
-        events, dead = self.normalizer.process_batch(recs)
+        self.batches += 1
+        if self.batches == 1:
+            # a small import stays in this process: no helper start-up for it
+            self.normalizer = Normalizer(self.settings)
+            self._commit(normalize_batch(self.settings, start, self.normalizer), start, end)
+            return
+        if self.pool is None:
+            workers = self.settings.worker_count()
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_init_helper, initargs=(self.settings,))
+        # the helper sends its tables back without the originals, which this process has
+        originals = pa.array([r for _, g in groups for r in g.records], pa.binary())
+        self.inflight.append((self.pool.submit(_normalize_in_helper, start), start, end, originals))
+        while len(self.inflight) > self.settings.worker_count():
+            self._commit_oldest()
+
+    def _commit_oldest(self) -> None:
+        future, start, end, originals = self.inflight.popleft()
+        events, dead = future.result()
+        self._commit((_with_originals(events, originals, start), _with_originals(dead, originals, start)), start, end)
+
+    def _commit(self, tables: tuple[pa.Table, pa.Table], start: int, end: int) -> None:
+        events, dead = tables
         result = self.store.commit(events, dead, [(start, end)])
         self.events += result.events
         self.dead += result.dead
 
     def finish(self) -> dict[str, float]:
+        self.flush()
+        while self.inflight:
+            self._commit_oldest()
+        if self.pool is not None:
+            self.pool.shutdown()
         self.wal.close()
         self.store.close()
         return {"stored": self.events, "dead_letters": self.dead}
+
+
+_HELPER: dict[str, Any] = {}
+
+
+def normalize_batch(settings: Settings, start: int, normalizer: Normalizer,
+                    reader: WalReader | None = None) -> tuple[pa.Table, pa.Table]:
+    """The WAL batch at ``start``, read back and normalized (events, dead letters)."""
+    reader = reader or WalReader(settings.data_path / "wal")
+    reader.refresh()
+    _hdr, recs = reader.read_batch(start)
+    return normalizer.process_batch(recs)
+
+
+def _init_helper(settings: Settings) -> None:
+    from ..proc import tune_gc
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to answer
+    _HELPER.update(settings=settings, normalizer=Normalizer(settings), reader=WalReader(settings.data_path / "wal"))
+    tune_gc()
+
+
+def _normalize_in_helper(start: int) -> tuple[pa.Table, pa.Table]:
+    events, dead = normalize_batch(_HELPER["settings"], start, _HELPER["normalizer"], _HELPER["reader"])
+    return _without_originals(events), _without_originals(dead)
+
+
+def _without_originals(table: pa.Table) -> pa.Table:
+    i = table.schema.get_field_index("original")
+    return table.set_column(i, "original", pa.nulls(table.num_rows, pa.binary()))
+
+
+def _with_originals(table: pa.Table, originals: pa.Array, start: int) -> pa.Table:
+    """Puts back each row's original, found by its WAL offset (batch start + index)."""
+    if not table.num_rows:
+        return table
+    index = pc.subtract(table["wal_offset"], pa.scalar(start, pa.uint64()))
+    return table.set_column(table.schema.get_field_index("original"), "original", originals.take(index))

@@ -28,9 +28,11 @@ def _common(p: argparse.ArgumentParser, output: bool = True) -> None:
 
 
 def _formats() -> str:
-    from ..parsers.registry import PARSERS
+    from ..intake.files import FILE_FORMATS
+    from ..parsers.registry import ENVELOPES, PARSERS
 
-    return "auto (detect per record) or one of: " + ", ".join(sorted(PARSERS))
+    return ("auto (detect per file, then per record) or one of: "
+            + ", ".join(sorted([*PARSERS, *ENVELOPES, *FILE_FORMATS])))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,7 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", help="latest @timestamp (default now)")
     p.add_argument("--limit", type=int, default=100, help="most events to return, newest first (default 100)")
 
-    p = sub.add_parser("status", help="listeners, throughput, WAL offsets, dead letters, drops, store size")
+    p = sub.add_parser("status", help="listeners, throughput, WAL offsets, dead letters, drops, store size, sources")
+    _common(p)
+
+    p = sub.add_parser("sources", help="source health: per host and format, first/last seen, rate, parse errors, "
+                                       "clock skew, silence")
     _common(p)
 
     p = sub.add_parser("deadletter", help="inspect and replay records that failed to parse")
@@ -108,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
 
     handlers: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
         "serve": commands.serve, "import": commands.import_, "search": commands.search,
-        "status": commands.status, "deadletter": commands.deadletter, "wal": commands.wal,
+        "status": commands.status, "sources": commands.sources, "deadletter": commands.deadletter, "wal": commands.wal,
         "key": commands.key, "config": commands.config_docs, "user": access_commands.user,
         "token": access_commands.token, "audit": access_commands.audit, "parse": parse_command.run,
     }

@@ -27,6 +27,7 @@ class RpcServer:
         self.ops: dict[str, Callable[..., Awaitable[Any]]] = {
             "ping": lambda actor: self._ping(),
             "status": lambda actor: service.status(),
+            "sources": lambda actor: service.sources(),
             "search": lambda actor, query="", from_us=None, to_us=None, limit=100: service.search(
                 query, from_us, to_us, int(limit), actor, src),
             "deadletter.list": lambda actor, limit=100, include_replayed=False: service.dead_letters(

@@ -24,8 +24,9 @@ import pyarrow as pa
 from ..config import Settings
 from ..errors import StoreError
 from ..pipeline.spool import complete_sets, read_set, remove_set, set_rows
+from ..store.health import SilenceRule
 from ..store.hot import EventStore
-from ..timeutil import now_us
+from ..timeutil import iso, now_us
 from ..util.counters import core_counters
 from ..util.sockets import run_dir, start_unix_server
 from .access import ADMIN_PASSWORD_FILE, AccessService
@@ -141,6 +142,23 @@ class Core:
                                                  f"{self._dead_in_interval} records dead-lettered in {interval:g}s",
                                                  dead_letters=self._dead_in_interval, interval_s=interval)
                 self._dead_in_interval = 0
+            if int(now) % 30 == 0:
+                await self.check_sources()
+
+    async def check_sources(self) -> None:
+        """``source-silent`` / ``source-resumed`` self events (see ``store.health``)."""
+        rule = SilenceRule.from_settings(self.settings.selfmon)
+        silent = await self.service.on_store_thread(self.store.health.check_silence, rule, now_us())
+        for src in silent:
+            age = (now_us() - src["last_seen_us"]) // 1_000_000
+            await self.intake.self_event(
+                "source-silent", f"source {src['host'] or src['sender']} ({src['format']}) silent for {age}s; "
+                f"it is called silent after {src['silent_after_s']}s without an event",
+                host=src["host"], format=src["format"], sender=src["sender"], last_seen=iso(src["last_seen_us"]),
+                silent_after_s=src["silent_after_s"])
+        for host, fmt in self.store.health.take_resumed():
+            await self.intake.self_event("source-resumed", f"source {host} ({fmt}) sends again",
+                                         host=host, format=fmt)
 
     async def retention(self) -> None:
         """Drop whole day segments older than ``store.retention_days`` (no row deletes)."""

@@ -18,7 +18,9 @@ import orjson
 
 from ..config import Settings
 from ..errors import IronwatchError, StoreError
+from ..store.health import SilenceRule, readable
 from ..store.hot import EventStore, list_dead_letters, search_events
+from ..timeutil import now_us
 from ..util.counters import SharedCounters, intake_counters
 from .access import AccessService
 from .replay import replay_dead_letters
@@ -79,6 +81,14 @@ class CoreService:
                     outcome: str = "success", details: dict[str, Any] | None = None) -> None:
         await self.on_store_thread(self.access.record, actor, source, action, target, outcome, details)
 
+    def _sources(self) -> list[dict[str, Any]]:
+        rule = SilenceRule.from_settings(self.settings.selfmon)
+        return [readable(src) for src in self.store.health.sources(rule, now_us(), self.store.cursor())]
+
+    async def sources(self) -> list[dict[str, Any]]:
+        """Source health: per host and format (see ``store.health``)."""
+        return await self.on_read_thread(self._sources)
+
     async def dead_letters(self, limit: int, include_replayed: bool) -> list[dict[str, Any]]:
         return await self.on_read_thread(list_dead_letters, self.store, limit, include_replayed)
 
@@ -118,6 +128,7 @@ class CoreService:
             "store_bytes": totals["size_bytes"],
             "workers": self.workers_alive(),
             "duplicate_batches_skipped": self.counters["duplicate_batches"],
+            "sources": await self.sources(),
         }
 
 

@@ -281,8 +281,18 @@ class Intake:
         framing = req.get("framing", "lines")
         records = decode_records(body) if framing == "records" else [
             ln.rstrip(b"\r") for ln in body.split(b"\n") if ln.strip()]
-        self.accept_records(str(req.get("listener", "http")), str(req.get("format", "")),
-                            str(req.get("address", who)), records)
+        address = str(req.get("address", who))
+        chunks = req.get("chunks")
+        if isinstance(chunks, list):
+            # several (listener, format) groups in one request: ``ironwatch import`` of many files
+            pos = 0
+            for chunk in chunks:
+                n = int(chunk["count"])
+                self.accept_records(str(chunk["listener"]), str(chunk.get("format", "")), address,
+                                    records[pos:pos + n])
+                pos += n
+        else:
+            self.accept_records(str(req.get("listener", "http")), str(req.get("format", "")), address, records)
         self.counters.add("http_batches")
         end = await self.durable()
         await write_json(writer, {"ok": True, "count": len(records), "durable_offset": end})

@@ -32,11 +32,17 @@ class ParseContext:
     configured IANA zone for a sender, by the host name found in the message (or ``None``
     when the message has none); formats without a zone interpret local times in it and
     record its key in ``event.timezone``.
+
+    ``options`` is what followed the format name in a pinned format (``name\noptions``):
+    for Zeek TSV the file's header lines, for Zeek JSON the log's path. A format whose
+    records cannot be read alone gets it from the file framer (``ironwatch import``) or
+    the shipper that pinned the format.
     """
 
     received_us: int
     zone_for_host: Callable[[str | None], ZoneInfo] = field(default=_utc_for_any_host)
     source_address: str = ""
+    options: str = ""
 
 
 class Parser(Protocol):
@@ -47,4 +53,19 @@ class Parser(Protocol):
         ...
 
 
-__all__ = ["ParseContext", "ParseError", "Parser", "UTC_ZONE"]
+class JsonFlavour(Protocol):
+    """A JSON shape with its own mapping (Suricata EVE, Winlogbeat, Zeek): the ``json``
+    parser decodes once and hands the document to the first flavour that claims it."""
+
+    name: str
+
+    def claims(self, document: dict[str, object]) -> bool:
+        """Whether this document has this flavour's shape (cheap: a few key lookups)."""
+        ...
+
+    def from_document(self, document: dict[str, object], ctx: ParseContext) -> Event:
+        """Fields of a claimed document; raises ``ParseError`` (only) when it cannot."""
+        ...
+
+
+__all__ = ["JsonFlavour", "ParseContext", "ParseError", "Parser", "UTC_ZONE"]

@@ -45,20 +45,20 @@ SEVERITY_WORDS = {"unknown": None, "low": 3, "medium": 6, "high": 8, "very-high"
                   "very high": 10, "veryhigh": 10}
 _HEADER_NAMES = ("Device Vendor", "Device Product", "Device Version", "Signature ID", "Name",
                  "Severity")
-_TRANSPORTS = {"1": "icmp", "6": "tcp", "17": "udp", "47": "gre", "50": "esp", "58": "ipv6-icmp",
+TRANSPORTS = {"1": "icmp", "6": "tcp", "17": "udp", "47": "gre", "50": "esp", "58": "ipv6-icmp",
                "132": "sctp"}
-_OUTCOMES = ("success", "failure", "unknown")
+OUTCOMES = ("success", "failure", "unknown")
 #: extension key → ECS field, for values copied as text
-_ECS_TEXT = {
+ECS_TEXT = {
     "act": "event.action", "dvchost": "observer.hostname", "shost": "source.domain",
     "dhost": "destination.domain", "smac": "source.mac", "dmac": "destination.mac",
     "suser": "source.user.name", "duser": "destination.user.name", "request": "url.original",
     "requestMethod": "http.request.method", "fname": "file.name", "filePath": "file.path",
     "app": "network.protocol",
 }
-_ECS_IP = {"src": "source.ip", "dst": "destination.ip", "dvc": "observer.ip"}
-_ECS_PORT = {"spt": "source.port", "dpt": "destination.port"}
-_TIME_KEYS: tuple[tuple[str, str | None], ...] = (("rt", None), ("end", "event.end"), ("start", "event.start"))
+ECS_IP = {"src": "source.ip", "dst": "destination.ip", "dvc": "observer.ip"}
+ECS_PORT = {"spt": "source.port", "dpt": "destination.port"}
+TIME_KEYS: tuple[tuple[str, str | None], ...] = (("rt", None), ("end", "event.end"), ("start", "event.start"))
 
 
 class CefParser:
@@ -158,18 +158,18 @@ def _custom_labels(extensions: dict[str, str], event: Event) -> None:
 def _map_ecs(ext: dict[str, str], event: Event, ctx: ParseContext) -> None:
     if "msg" in ext:
         event["message"] = ext["msg"]
-    map_fields(ext, event, _ECS_TEXT, _ECS_IP, _ECS_PORT)
+    map_fields(ext, event, ECS_TEXT, ECS_IP, ECS_PORT)
     user = ext.get("suser") or ext.get("duser")
     if user:
         event["user.name"] = user
     if ext.get("proto"):
         event["network.transport"] = transport(ext["proto"])
     outcome = ext.get("outcome", "").strip().lstrip("/").lower()
-    if outcome in _OUTCOMES:
+    if outcome in OUTCOMES:
         event["event.outcome"] = outcome
     host = zone_host(event, ext.get("dvchost"))
     found_time = False
-    for key, target in _TIME_KEYS:
+    for key, target in TIME_KEYS:
         if key in ext:
             us = device_time_us(ext[key], key, host, event, ctx, NAME)
             if target is not None:
@@ -201,11 +201,21 @@ def map_fields(values: dict[str, str], event: Event, text: dict[str, str], ips: 
             event[field] = port
 
 
+#: a dotted-quad IPv4 address exactly as ``ipaddress`` writes it (no leading zeros): such a
+#: text is its own canonical form, so only other texts (IPv6, invalid) need ``ipaddress``
+IPV4 = r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(IPV4, re.ASCII)
+
+
 def valid_ip(text: str | None) -> str | None:
+    """The address in ``text`` (spaces around it ignored) as ``ipaddress`` writes it, or None."""
     if not text:
         return None
+    text = text.strip()
+    if _IPV4.fullmatch(text):
+        return text
     try:
-        return str(ipaddress.ip_address(text.strip()))
+        return str(ipaddress.ip_address(text))
     except ValueError:
         return None
 
@@ -219,7 +229,7 @@ def valid_port(text: str | None) -> int | None:
 
 def transport(text: str) -> str:
     word = text.strip().lower()
-    return _TRANSPORTS.get(word, word)
+    return TRANSPORTS.get(word, word)
 
 
 # --- device times ------------------------------------------------------------------------
@@ -330,5 +340,6 @@ def _local(wall_us: int, host: str | None, event: Event, ctx: ParseContext) -> i
 
 
 
-__all__ = ["CefParser", "DETECT", "SYSLOG_PREFIX", "civil_time_us", "device_time_us", "month_number", "label_field", "parse_extension",
+__all__ = ["CefParser", "DETECT", "ECS_IP", "ECS_PORT", "ECS_TEXT", "IPV4", "OUTCOMES", "SYSLOG_PREFIX",
+           "TIME_KEYS", "TRANSPORTS", "civil_time_us", "device_time_us", "month_number", "label_field", "parse_extension",
            "read_syslog_envelope", "severity_level", "zone_host", "transport", "valid_ip", "valid_port"]

@@ -43,6 +43,10 @@ class JsonLinesParser:
         if not isinstance(document, dict):
             raise ParseError(f"JSON record is a {type(document).__name__}, not an object",
                              parser=NAME)
+        return self.from_document(document, ctx)
+
+    def from_document(self, document: dict[str, Any], ctx: ParseContext) -> Event:
+        """The flat event of an already decoded JSON object."""
         event: Event = {}
         _flatten(document, "", event, 0)
         for field in TIME_FIELDS:

@@ -5,15 +5,25 @@
 which tries ``_SNIFFERS`` in order and falls back to RFC 3164, the format that accepts
 nearly anything. A new format is one entry in each table (the sniffer only if a syslog
 port may carry it).
+
+Three more hooks live here. A pinned format may carry options after a newline
+(``zeek\n#separator …``), handed to the parser as ``ParseContext.options``. A JSON
+document goes to the first JSON flavour that claims it (Suricata EVE, Winlogbeat/NXLog,
+Zeek), else it is read as plain JSON lines. A syslog message from a program that
+``linux.ENRICHERS`` knows (sshd, sudo, su, PAM, useradd…) gets that program's fields too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from typing import Any
 
-from ..errors import ConfigError
+import orjson
+
+from ..errors import ConfigError, ParseError
 from ..event import Event
-from . import asa, cef, fortigate, leef, panos
+from . import asa, auditd, cef, fortigate, hec, jsonlines, leef, linux, panos, suricata, windows, zeek
 from .asa import AsaParser
 from .base import ParseContext, Parser
 from .cef import CefParser
@@ -25,11 +35,15 @@ from .panos import PanosParser
 from .rfc3164 import Rfc3164Parser
 from .rfc5424 import Rfc5424Parser
 
-PARSERS: dict[str, Parser] = {
-    parser.name: parser
-    for parser in (Rfc5424Parser(), Rfc3164Parser(), JsonLinesParser(), CefParser(), LeefParser(),
-                   AsaParser(), FortigateParser(), PanosParser(), KeyValueParser())
-}
+#: JSON shapes with their own mapping, tried in order on every JSON document
+FLAVOURS = (*suricata.FLAVOURS, *windows.FLAVOURS, *zeek.FLAVOURS)
+
+_ALL: tuple[Parser, ...] = (Rfc5424Parser(), Rfc3164Parser(), JsonLinesParser(), CefParser(), LeefParser(),
+                            AsaParser(), FortigateParser(), PanosParser(), KeyValueParser(),
+                            *windows.PARSERS, *zeek.PARSERS, *suricata.PARSERS, *auditd.PARSERS)
+PARSERS: dict[str, Parser] = {parser.name: parser for parser in _ALL}
+_JSON = JsonLinesParser()
+_SYSLOG = frozenset({"rfc3164", "rfc5424"})
 
 #: format names that mean "decide per message"
 DETECTING = ("auto", "syslog")
@@ -43,12 +57,16 @@ DETECTING = ("auto", "syslog")
 #: PAN-OS CSV line. Generic ``kv`` is never sniffed: plain syslog text often holds ``a=b``.
 _SNIFFERS: tuple[tuple[re.Pattern[bytes], str], ...] = (
     (re.compile(rb"\{"), "json"),
+    (re.compile(rb"(?:<\?xml[^>]{0,200}\?>\s*)?<Event[\s>]"), "winxml"),
     (re.compile(cef.DETECT, re.DOTALL), "cef"),
     (re.compile(leef.DETECT, re.DOTALL), "leef"),
     (re.compile(asa.DETECT, re.DOTALL), "asa"),
     (re.compile(fortigate.DETECT, re.DOTALL), "fortigate"),
     (re.compile(panos.DETECT, re.DOTALL), "panos"),
     (re.compile(rb"<\d{1,3}>1 "), "rfc5424"),
+    # auditd records forwarded bare (audisp-remote to a syslog port); behind a syslog header
+    # they are the audispd / audit programs' messages, which linux.ENRICHERS reads
+    (re.compile(rb"(?:node=\S{1,255} )?type=[A-Z0-9_\[\]]{1,40} msg=audit\("), "auditd"),
 )
 _FALLBACK = "rfc3164"
 _BOM = b"\xef\xbb\xbf"
@@ -64,9 +82,26 @@ def get_parser(name: str) -> Parser:
     """The parser registered as ``name``; ``ConfigError`` naming the known formats otherwise."""
     parser = PARSERS.get(name)
     if parser is None:
-        known = ", ".join(sorted([*PARSERS, *DETECTING]))
-        raise ConfigError(f"unknown input format {name!r} (known: {known})")
+        raise ConfigError(f"unknown input format {name!r} (known: {', '.join(known_formats())})")
     return parser
+
+
+#: per-message detection where a message of no known shape is plain text, not an error
+#: (what Splunk HEC clients send: application log lines)
+TEXT = "text"
+#: formats that are envelopes around another record, or detect (not in ``PARSERS``)
+ENVELOPES = (hec.NAME, TEXT)
+
+
+def known_formats() -> list[str]:
+    return sorted([*PARSERS, *DETECTING, *ENVELOPES])
+
+
+def check_format(name: str) -> None:
+    """``ConfigError`` naming the known formats unless ``name`` (options aside) is one."""
+    name = name.partition("\n")[0]
+    if name not in PARSERS and name not in DETECTING and name not in ENVELOPES:
+        raise ConfigError(f"unknown input format {name!r} (known: {', '.join(known_formats())})")
 
 
 def _strip_lead(raw: bytes) -> bytes:
@@ -85,17 +120,71 @@ def detect_syslog_format(raw: bytes) -> str:
     return _FALLBACK
 
 
+def enriched_programs() -> frozenset[str]:
+    """Syslog program names whose messages get more than the syslog fields (the columnar
+    fast path leaves them to ``parse``)."""
+    return frozenset(linux.ENRICHERS)
+
+
+def json_document(document: dict[str, Any], ctx: ParseContext) -> tuple[str, Event]:
+    """A decoded JSON object: its flavour's mapping when one claims it, else plain JSON."""
+    for flavour in FLAVOURS:
+        if flavour.claims(document):
+            return flavour.name, flavour.from_document(document, ctx)
+    return jsonlines.NAME, _JSON.from_document(document, ctx)
+
+
+def parse_json(raw: bytes, ctx: ParseContext) -> tuple[str, Event]:
+    """A JSON record: its flavour's mapping when one claims it, else plain JSON lines."""
+    if FLAVOURS and raw[:1] == b"{":
+        try:
+            document = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise ParseError(f"invalid JSON: {exc}", parser=jsonlines.NAME) from exc
+        if isinstance(document, dict):
+            return json_document(document, ctx)
+    return jsonlines.NAME, _JSON.parse(raw, ctx)
+
+
+def _parse_text(body: bytes, ctx: ParseContext) -> tuple[str, Event]:
+    fmt = detect_syslog_format(body)
+    try:
+        return parse(body, ctx, fmt)
+    except ParseError:
+        if fmt != _FALLBACK:
+            raise
+    text = body.decode("utf-8", "replace").rstrip("\r\n\x00")
+    if not text.strip():
+        raise ParseError("empty message", parser=TEXT)
+    return TEXT, {"@timestamp": ctx.received_us, "message": text}
+
+
 def parse(raw: bytes, ctx: ParseContext, fmt: str = "auto") -> tuple[str, Event]:
     """``(format used, fields)`` of one message; leading whitespace and BOMs are skipped.
 
-    Raises ``ParseError`` for a message the chosen parser cannot read and ``ConfigError``
-    for an unknown ``fmt``.
+    ``fmt`` may carry options after a newline (see the module text). Raises
+    ``ParseError`` for a message the chosen parser cannot read and ``ConfigError`` for an
+    unknown ``fmt``.
     """
     body = _strip_lead(raw)
+    fmt, _, options = fmt.partition("\n")
+    if options:
+        ctx = dataclasses.replace(ctx, options=options)
+    if fmt == TEXT:
+        return _parse_text(body, ctx)
     if fmt in DETECTING:
         fmt = detect_syslog_format(body)
-    return fmt, get_parser(fmt).parse(body, ctx)
+    if fmt == jsonlines.NAME:
+        return parse_json(body, ctx)
+    if fmt == hec.NAME:
+        return hec.parse_hec(body, ctx, parse, json_document)
+    event = get_parser(fmt).parse(body, ctx)
+    if fmt in _SYSLOG:
+        enrich = linux.ENRICHERS.get(event.get("process.name") or "")
+        if enrich is not None:
+            enrich(event)
+    return fmt, event
 
 
-__all__ = ["DETECTING", "PARSERS", "detect_syslog_format", "get_parser", "parse",
-           "sniffer_patterns"]
+__all__ = ["DETECTING", "ENVELOPES", "FLAVOURS", "PARSERS", "check_format", "known_formats", "detect_syslog_format", "enriched_programs",
+           "get_parser", "json_document", "parse", "parse_json", "sniffer_patterns"]

@@ -11,7 +11,7 @@ paths to identical rows, so this module is an optimisation, never a second opini
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import orjson
@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from ..intake.wal import RecordColumns
 from ..errors import ParseError
 from ..parsers._syslog_common import FACILITY_NAMES, SEVERITY_NAMES
-from ..parsers.registry import sniffer_patterns
+from ..parsers.registry import enriched_programs, sniffer_patterns
 from ..parsers.rfc5424 import parse_structured_data
 from ..store.schema import EVENT_COLUMNS, EVENT_SCHEMA, TS
 from .zones import ZoneResolver
@@ -95,6 +95,24 @@ def _valid_strings(binary: pa.Array) -> tuple[pa.Array, np.ndarray]:
         return pc.cast(pa.array(fixed, pa.binary()), pa.string()), ok
 
 
+_ENRICHED = pa.array(sorted(enriched_programs()), pa.string())
+
+
+def _leave_enriched(cols: dict[str, Any], ok: np.ndarray) -> tuple[dict[str, Any], np.ndarray]:
+    """Drops the rows of programs whose messages carry more than syslog's fields (sshd,
+    sudo, useradd…): the reference path adds those fields."""
+    if "process.name" not in cols:
+        return cols, ok
+    keep = ~_np(pc.is_in(cols["process.name"], value_set=_ENRICHED))
+    if keep.all():
+        return cols, ok
+    ok = ok.copy()
+    ok[np.flatnonzero(ok)[~keep]] = False
+    mask = pa.array(keep)
+    return {k: (v.filter(mask) if isinstance(v, (pa.Array, pa.ChunkedArray))
+                else [x for x, k2 in zip(v, keep) if k2]) for k, v in cols.items()}, ok
+
+
 class ColumnarSyslog:
     def __init__(self, zones: ZoneResolver) -> None:
         self.zones = zones
@@ -120,6 +138,7 @@ class ColumnarSyslog:
             idx = np.flatnonzero(mask)
             if len(idx):
                 cols, pri, ok = fn(rc, idx, strings.take(pa.array(idx)))
+                cols, ok = _leave_enriched(cols, ok)
                 if ok.any():
                     tables.append(_build(rc, binary, idx[ok], pri[ok], cols))
                     taken[idx[ok]] = True

@@ -27,7 +27,7 @@ from .zones import ZoneResolver
 
 #: the format a listener's records are parsed as when the record pins none
 LISTENER_FORMATS = {"syslog-udp": "auto", "syslog-tcp": "auto", "syslog-tls": "auto",
-                    "http": "json", "self": "json", "import": "auto"}
+                    "http": "json", "self": "json", "import": "auto", "hec": "auto", "es-bulk": "json"}
 
 #: ``event.dataset`` when the parsed event names none
 DEFAULT_DATASET = {"rfc5424": "syslog", "rfc3164": "syslog", "json": "json"}

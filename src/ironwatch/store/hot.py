@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from ..config import StoreSettings
 from ..errors import StoreError
+from .health import SourceHealth
 from .migrate import migrate
 from ..timeutil import iso
 from .schema import EVENT_COLUMNS, FIELDS_COLUMN, HASH_EXPR, segment_columns_sql
@@ -64,6 +65,7 @@ class EventStore:
         self.con = connect(self.path, settings, read_only)
         if not read_only:
             self.applied_migrations = migrate(self.con, self.path)
+        self.health = SourceHealth(self.con)
         self._local = threading.local()
         self._segments: dict[str, tuple[int | None, int | None]] = {}
         self._load_progress()
@@ -115,6 +117,7 @@ class EventStore:
                 con.register("_dead", dead)
                 con.execute("INSERT INTO dead_letters BY NAME SELECT * FROM _dead ON CONFLICT DO NOTHING")
                 con.unregister("_dead")
+            self.health.record(events, dead)
             watermark, done = self._advance(new)
             con.execute("UPDATE wal_progress SET watermark = ? WHERE id = 1", [watermark])
             pending = [[s, e] for s, e in new if s in done]

@@ -1,5 +1,9 @@
 """Store schema migrations: numbered SQL files applied in order, each in a transaction.
 
+Day segments (``ev_YYYYMMDD``) are created as data arrives, so a migration that changes
+them says so in a comment line ``-- each segment: <SQL with {segment}>``, run once per
+segment in the catalogue, in the same transaction.
+
 Before migrating a store that already holds data, the database file is copied next to
 itself (``ironwatch.duckdb.v<N>.bak``) so a failed upgrade never costs the data: the lesson
 of SIEMs whose upgrades broke their stacks.
@@ -7,6 +11,7 @@ of SIEMs whose upgrades broke their stacks.
 
 from __future__ import annotations
 
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -26,6 +31,22 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 LATEST = max(v for v, _, _ in _migrations())
+
+
+_EACH = re.compile(r"^-- each segment: (.+)$", re.MULTILINE)
+_SEGMENT = re.compile(r"ev_\d{8}")
+
+
+def _per_segment(sql: str) -> list[str]:
+    return [m.group(1).strip() for m in _EACH.finditer(sql)]
+
+
+def _segment_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    names = [str(r[0]) for r in con.execute("SELECT name FROM segments ORDER BY name").fetchall()]
+    bad = [n for n in names if not _SEGMENT.fullmatch(n)]
+    if bad:
+        raise MigrationError(f"segment catalogue holds names that are not day segments: {bad[:3]}")
+    return names
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -51,6 +72,9 @@ def migrate(con: duckdb.DuckDBPyConnection, db_path: Path | None) -> list[str]:
         try:
             con.execute("BEGIN")
             con.execute(sql)
+            for statement in _per_segment(sql):
+                for segment in _segment_names(con):
+                    con.execute(statement.format(segment=segment))
             con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [v, name])
             con.execute("COMMIT")
         except duckdb.Error as exc:

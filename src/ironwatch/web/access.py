@@ -10,6 +10,8 @@ from another origin. A session whose password must be changed may only change it
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -31,10 +33,13 @@ class LoginRedirect(Exception):
         self.target = target
 
 
+#: paths answered as APIs (401/403), not as console pages (redirect to the login page)
+API_PREFIXES = ("/api/", "/services/", "/es/")
+
+
 def is_page(request: Request) -> bool:
     path = request.url.path
-    return not (path.startswith("/api/") or path.startswith("/services/") or path.startswith("/_bulk")
-                or path.startswith("/es/"))
+    return not (path.startswith(API_PREFIXES) or path == "/es")
 
 
 def client_address(request: Request) -> str:
@@ -42,9 +47,23 @@ def client_address(request: Request) -> str:
 
 
 def bearer(request: Request) -> str | None:
+    """The API token of a request: ``Bearer`` or ``Splunk`` (HEC) carry it as it is; basic
+    auth (Beats, Logstash, Fluent Bit) carries it as the password, with any user name;
+    ``ApiKey`` (Elastic clients) as the key of ``base64(id:key)``, or alone."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() in ("bearer", "splunk") and value.strip():
-        return value.strip()
+    scheme, value = scheme.lower(), value.strip()
+    if not value:
+        return None
+    if scheme in ("bearer", "splunk"):
+        return value
+    if scheme in ("basic", "apikey"):
+        try:
+            decoded = base64.b64decode(value, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return value if scheme == "apikey" else None
+        if ":" in decoded:
+            return decoded.split(":", 1)[1] or None
+        return decoded if scheme == "apikey" else None
     return None
 
 

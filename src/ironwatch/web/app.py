@@ -1,4 +1,5 @@
-"""The HTTP application: health, ingest (JSON lines), status, search, access and the console pages.
+"""The HTTP application: health, ingest (JSON lines, Splunk HEC, Elasticsearch ``_bulk``),
+status, search, access and the console pages.
 
 Ingest is answered 200 only after the intake reports the batch durable in the WAL; when the
 intake applies backpressure the answer is 503 with ``Retry-After``.
@@ -6,7 +7,7 @@ intake applies backpressure the answer is 503 with ``Retry-After``.
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -21,6 +22,8 @@ from ..auth.guard import RateLimiter
 from ..auth.roles import INGEST, READERS, SEARCHERS
 from ..core.access import Principal
 from .access import LoginRedirect, client_address, public, require
+from . import shippers
+from .body import read_body
 from .pages import build_pages
 from .routes_access import build_router
 
@@ -42,6 +45,7 @@ def create_app(service: CoreService, intake: IntakeClient, max_body: int) -> Fas
     # route with its role declaration for the access test
     for router in (build_router(service), build_pages(service)):
         app.router.routes.extend(router.routes)
+    shippers.install(app, intake, max_body, hashlib.sha256(str(service.settings.data_path.resolve()).encode()).hexdigest()[:22])
 
     @app.get("/api/v1/openapi.json")
     async def openapi(who: Principal = Depends(require(*READERS, INGEST))) -> dict[str, Any]:
@@ -53,7 +57,7 @@ def create_app(service: CoreService, intake: IntakeClient, max_body: int) -> Fas
 
     @app.post("/api/v1/ingest")
     async def ingest(request: Request, who: Principal = Depends(require(INGEST))) -> dict[str, Any]:
-        body = await _read_body(request, max_body)
+        body = await read_body(request, max_body)
         client = request.client.host if request.client else ""
         try:
             reply = await intake.ingest(body, "http", "json", client)
@@ -66,6 +70,11 @@ def create_app(service: CoreService, intake: IntakeClient, max_body: int) -> Fas
     @app.get("/api/v1/status")
     async def status(who: Principal = Depends(require(*READERS))) -> dict[str, Any]:
         return await service.status()
+
+    @app.get("/api/v1/sources")
+    async def sources(who: Principal = Depends(require(*READERS))) -> dict[str, Any]:
+        """Source health: per host and format, first/last seen, rate, parse errors, clock skew."""
+        return {"sources": await service.sources()}
 
     @app.get("/api/v1/search")
     async def search(request: Request, q: str = "", start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
@@ -80,27 +89,3 @@ def create_app(service: CoreService, intake: IntakeClient, max_body: int) -> Fas
         return {"events": events, "count": len(events)}
 
     return app
-
-
-async def _read_body(request: Request, max_body: int) -> bytes:
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_body:
-            raise HTTPException(413, f"body larger than {max_body} bytes")
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    enc = request.headers.get("content-encoding", "").lower()
-    if enc == "gzip":
-        try:
-            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            body = d.decompress(body, max_body)
-            if d.unconsumed_tail:
-                raise HTTPException(413, f"decompressed body larger than {max_body} bytes")
-        except zlib.error as exc:
-            raise HTTPException(400, f"invalid gzip body: {exc}") from exc
-    elif enc not in ("", "identity"):
-        raise HTTPException(415, f"unsupported content-encoding {enc!r}")
-    return body
-
-
