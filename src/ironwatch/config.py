@@ -39,6 +39,13 @@ class HttpSettings:
 
 
 @dataclass
+class FormatPin:
+    format: str = _s("", "Format the messages are read as (cef, leef, asa, fortigate, panos, kv, rfc5424, rfc3164, json, auditd, …).")
+    sender: str = _s("", "Sender address or CIDR network it applies to; empty: every sender.")
+    listener: str = _s("", "Listener it applies to (syslog-udp, syslog-tcp, syslog-tls); empty: every listener.")
+
+
+@dataclass
 class SyslogSettings:
     udp: str = _s("127.0.0.1:5514", "Syslog UDP address; empty disables the listener.")
     tcp: str = _s("127.0.0.1:5514", "Syslog TCP address (RFC 6587 octet counting or newline framing, detected per connection); empty disables.")
@@ -49,6 +56,10 @@ class SyslogSettings:
     udp_receive_buffer_bytes: int = _s(8 << 20, "Kernel receive buffer asked for on the UDP socket (SO_RCVBUFFORCE as root, else SO_RCVBUF).")
     max_connections: int = _s(4096, "Concurrent TCP/TLS connections accepted; more are refused.")
     idle_timeout_s: float = _s(3600.0, "Close a TCP/TLS connection that sent nothing for this long.")
+    formats: list[FormatPin] = field(default_factory=list, metadata={"help": (
+        "Pinned formats instead of per-message detection: list of {format, sender, listener}; the most specific "
+        "match wins (the longest sender network, then a listener-only rule). E.g. a generic key=value device: "
+        "{format: kv, sender: 10.20.0.7}.")})
 
 
 @dataclass
@@ -143,14 +154,18 @@ def _build(cls: type, raw: Any, where: str) -> Any:
     return cls(**kwargs)
 
 
+#: settings that are lists of sub-settings, by field name
+_LISTS: dict[str, type] = {"sources": SourceZone, "formats": FormatPin}
+
+
 def _coerce(f: Any, value: Any, where: str) -> Any:
     default = _default(f)
     if is_dataclass(default):
         return _build(type(default), value, where)
-    if f.name == "sources":
+    if f.name in _LISTS:
         if not isinstance(value, list):
             raise ConfigError(f"{where}: expected a list")
-        return [_build(SourceZone, v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [_build(_LISTS[f.name], v, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: expected true or false, got {value!r}")
@@ -203,6 +218,26 @@ def validate(s: Settings) -> None:
     zone(s.time.default_zone)
     for src in s.time.sources:
         zone(src.zone)
+    for i, pin in enumerate(s.syslog.formats):
+        validate_pin(pin, f"syslog.formats[{i}]")
+
+
+def validate_pin(pin: FormatPin, where: str) -> None:
+    from .parsers.registry import check_format
+
+    if not pin.format:
+        raise ConfigError(f"{where}: format is required")
+    try:
+        check_format(pin.format)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    if pin.sender:
+        try:
+            ipaddress.ip_network(pin.sender, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: sender is not an address or CIDR network: {pin.sender!r}") from exc
+    if pin.listener and pin.listener not in ("syslog-udp", "syslog-tcp", "syslog-tls"):
+        raise ConfigError(f"{where}: listener must be syslog-udp, syslog-tcp or syslog-tls, not {pin.listener!r}")
 
 
 def _resolve_loopback(host: str) -> str:

@@ -120,6 +120,7 @@ class _ServerSink(_Sink):
 
 
 class _OfflineSink(_Sink):
+
     """No server: append to the WAL and commit to the store in this process.
 
     Normalizing (parsing, Arrow columns) is the costly step. From the second batch on it
@@ -127,6 +128,9 @@ class _OfflineSink(_Sink):
     back from the WAL, while this process reads files, appends and commits; batches are
     committed in the order they were appended.
     """
+
+    COMMIT_ROWS = 122_880
+    COMMIT_BYTES = 256 << 20
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -140,6 +144,8 @@ class _OfflineSink(_Sink):
         self.inflight: deque[tuple[Future[tuple[pa.Table, pa.Table]], int, int, pa.Array]] = deque()
         self.batches = 0
         self.events = self.dead = 0
+        self.ready: list[tuple[pa.Table, pa.Table, tuple[int, int]]] = []
+        self.ready_rows = self.ready_bytes = 0
 
     def _write(self, groups: list[tuple[str, Group]]) -> None:
         now = now_us()
@@ -158,7 +164,7 @@ class _OfflineSink(_Sink):
         # the helper sends its tables back without the originals, which this process has
         originals = pa.array([r for _, g in groups for r in g.records], pa.binary())
         self.inflight.append((self.pool.submit(_normalize_in_helper, start), start, end, originals))
-        while len(self.inflight) > self.settings.worker_count():
+        while len(self.inflight) > self.settings.worker_count() + 2:  # helpers stay busy during a commit
             self._commit_oldest()
 
     def _commit_oldest(self) -> None:
@@ -167,15 +173,30 @@ class _OfflineSink(_Sink):
         self._commit((_with_originals(events, originals, start), _with_originals(dead, originals, start)), start, end)
 
     def _commit(self, tables: tuple[pa.Table, pa.Table], start: int, end: int) -> None:
-        events, dead = tables
-        result = self.store.commit(events, dead, [(start, end)])
+        """Commits in groups of at least one DuckDB row group (122,880 rows), which DuckDB
+        writes straight to the database file instead of its log first: half the store's
+        time per event. A group is committed earlier when it holds ``COMMIT_BYTES``."""
+        self.ready.append((tables[0], tables[1], (start, end)))
+        self.ready_rows += tables[0].num_rows + tables[1].num_rows
+        self.ready_bytes += tables[0].nbytes + tables[1].nbytes
+        if self.ready_rows >= self.COMMIT_ROWS or self.ready_bytes >= self.COMMIT_BYTES:
+            self._commit_ready()
+
+    def _commit_ready(self) -> None:
+        if not self.ready:
+            return
+        events = pa.concat_tables([e for e, _, _ in self.ready])
+        dead = pa.concat_tables([d for _, d, _ in self.ready])
+        result = self.store.commit(events, dead, [r for _, _, r in self.ready])
         self.events += result.events
         self.dead += result.dead
+        self.ready, self.ready_rows, self.ready_bytes = [], 0, 0
 
     def finish(self) -> dict[str, float]:
         self.flush()
         while self.inflight:
             self._commit_oldest()
+        self._commit_ready()
         if self.pool is not None:
             self.pool.shutdown()
         self.wal.close()

@@ -32,6 +32,7 @@ from ..util.counters import core_counters, intake_counters
 from ..util.sockets import decode_records, peer_user, run_dir, serve_requests, start_unix_server, write_json
 from ..timeutil import iso, now_us
 from .framing import strip_octet_count
+from .pins import FormatPins
 from .receivers import SyslogStreamProtocol, SyslogUdpReceiver
 from .wal import PendingChunk, WalWriter
 
@@ -51,6 +52,7 @@ class Intake:
         self.counters["written_offset"] = self.counters["durable_offset"] = self.wal.end
         self.pending: list[PendingChunk] = []
         self.pending_bytes = 0
+        self.pins = FormatPins(settings.syslog.formats)
         # a burst waiting for the WAL may use at most a quarter of the memory cap
         self.pending_cap = min(_PENDING_CAP, (settings.memory_cap_mb << 20) // 4)
         self.connections: set[SyslogStreamProtocol] = set()
@@ -78,7 +80,8 @@ class Intake:
         self.pending_bytes += nbytes + 64 * len(chunk.messages)
 
     def accept(self, listener: str, address: str, msgs: list[bytes], nbytes: int) -> None:
-        self._push(PendingChunk(listener, "", address, now_us(), msgs), nbytes or sum(map(len, msgs)))
+        fmt = self.pins.format_for(listener, address) if self.pins else ""
+        self._push(PendingChunk(listener, fmt, address, now_us(), msgs), nbytes or sum(map(len, msgs)))
         self.counters.add("events_received", len(msgs))
         self.counters.add("bytes_received", nbytes)
         self._after_accept()
@@ -96,15 +99,18 @@ class Intake:
                 self.accept_oversize("syslog-udp", addr, data[:max_bytes], len(data))
                 continue
             if addr != run_addr and run:
-                self._push(PendingChunk("syslog-udp", "", run_addr, now, run), sum(map(len, run)))
+                self._push(PendingChunk("syslog-udp", self._pinned_udp(run_addr), run_addr, now, run), sum(map(len, run)))
                 run = []
             run_addr = addr
             data = strip_octet_count(data)
             run.append(data.rstrip(b"\r\n") if data.endswith(b"\n") else data)
         if run:
-            self._push(PendingChunk("syslog-udp", "", run_addr, now, run), sum(map(len, run)))
+            self._push(PendingChunk("syslog-udp", self._pinned_udp(run_addr), run_addr, now, run), sum(map(len, run)))
         self.counters.add("events_received", len(msgs))
         self._after_accept()
+
+    def _pinned_udp(self, address: str) -> str:
+        return self.pins.format_for("syslog-udp", address) if self.pins else ""
 
     def accept_oversize(self, listener: str, address: str, head: bytes, length: int) -> None:
         self.counters.add("oversize")

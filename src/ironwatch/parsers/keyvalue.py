@@ -4,7 +4,9 @@ A value is either double-quoted (``\\"`` and ``\\\\`` escapes, spaces allowed) o
 next space; words without ``=`` are skipped. Every pair is kept under ``kv.<key>`` and the
 common names (src/dst/srcip/dstip/sport/dport/user/action…) are mapped to ECS. This format
 is never auto-detected — plain syslog text often contains ``a=b`` — so a listener or import
-must name it. ``parse_pairs`` is also how FortiGate records are read.
+must name it. Behind a syslog header (a pinned syslog sender) the header is read by the
+syslog parsers (time, host, program) and the pairs come from the message.
+``parse_pairs`` is also how FortiGate records are read.
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ from ..errors import ParseError
 from ..event import Event
 from .base import ParseContext
 from .cef import map_fields, transport
+from .rfc3164 import Rfc3164Parser
+from .rfc5424 import Rfc5424Parser
 
 NAME = "kv"
 
 _PAIR = re.compile(r'([A-Za-z0-9_.:@/-]+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))', re.ASCII | re.DOTALL)
 _UNESCAPE = re.compile(r'\\(["\\])')
+_PRI = re.compile(r"<\d{1,3}>", re.ASCII)
+_RFC5424_HEAD = re.compile(r"<\d{1,3}>1 ", re.ASCII)
+_RFC5424 = Rfc5424Parser()
+_RFC3164 = Rfc3164Parser()
 _ECS_IP = {"src": "source.ip", "srcip": "source.ip", "src_ip": "source.ip",
            "dst": "destination.ip", "dstip": "destination.ip", "dst_ip": "destination.ip"}
 _ECS_PORT = {"sport": "source.port", "srcport": "source.port", "spt": "source.port",
@@ -49,11 +57,18 @@ class KeyValueParser:
 
     def parse(self, raw: bytes, ctx: ParseContext) -> Event:
         text = raw.decode("utf-8", "replace").strip("\r\n\x00 \t")
+        event: Event = {"@timestamp": ctx.received_us}
+        if _PRI.match(text):
+            syslog = _RFC5424 if _RFC5424_HEAD.match(text) else _RFC3164
+            try:
+                event = syslog.parse(text.encode(), ctx)
+            except ParseError as exc:
+                raise ParseError(f"syslog header before the pairs: {exc.reason}", parser=NAME) from exc
+            text = str(event.pop("message", "") or "")
         pairs = parse_pairs(text)
         if not pairs:
             raise ParseError("no key=value pair in the record", parser=NAME)
-        event: Event = {"@timestamp": ctx.received_us, "event.kind": "event",
-                        "event.dataset": NAME, "message": text}
+        event.update({"event.kind": "event", "event.dataset": NAME, "message": text})
         for key, value in pairs.items():
             event[f"kv.{key}"] = value
         map_fields(pairs, event, _ECS_TEXT, _ECS_IP, _ECS_PORT)
