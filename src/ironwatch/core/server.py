@@ -142,7 +142,6 @@ class Core:
                                                  f"{self._dead_in_interval} records dead-lettered in {interval:g}s",
                                                  dead_letters=self._dead_in_interval, interval_s=interval)
                 self._dead_in_interval = 0
-            if int(now) % 30 == 0:
                 await self.check_sources()
 
     async def check_sources(self) -> None:
