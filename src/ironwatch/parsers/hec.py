@@ -19,7 +19,7 @@ import orjson
 from ..errors import ParseError
 from ..event import Event
 from .base import ParseContext
-from .jsonlines import epoch_unit_us
+from .jsonlines import epoch_unit_us, json_object
 
 NAME = "hec"
 
@@ -57,12 +57,7 @@ def _time_us(value: Any) -> int:
 
 def parse_hec(raw: bytes, ctx: ParseContext, inner: InnerParse, from_json: JsonParse) -> tuple[str, Event]:
     """``(format of the inner event, fields)`` of one HEC envelope."""
-    try:
-        doc = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ParseError(f"invalid JSON: {exc}", parser=NAME) from exc
-    if not isinstance(doc, dict):
-        raise ParseError(f"HEC record is a {type(doc).__name__}, not an object", parser=NAME)
+    doc = json_object(raw, NAME, "HEC record")
     if "event" not in doc:
         raise ParseError("HEC envelope without 'event'", parser=NAME)
     body = doc["event"]

@@ -30,20 +30,24 @@ MAX_DEPTH = 64
 _EPOCH_TEXT = re.compile(r"\d{1,20}(?:\.\d{1,9})?", re.ASCII)
 
 
+def json_object(raw: bytes, parser: str, what: str = "JSON record") -> dict[str, Any]:
+    """``raw`` decoded as one JSON object; ``ParseError`` (under ``parser``) otherwise."""
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ParseError(f"invalid JSON: {exc}", parser=parser) from exc
+    if not isinstance(document, dict):
+        raise ParseError(f"{what} is a {type(document).__name__}, not an object", parser=parser)
+    return document
+
+
 class JsonLinesParser:
     """Reads one JSON object into a flat event."""
 
     name = NAME
 
     def parse(self, raw: bytes, ctx: ParseContext) -> Event:
-        try:
-            document = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise ParseError(f"invalid JSON: {exc}", parser=NAME) from exc
-        if not isinstance(document, dict):
-            raise ParseError(f"JSON record is a {type(document).__name__}, not an object",
-                             parser=NAME)
-        return self.from_document(document, ctx)
+        return self.from_document(json_object(raw, NAME), ctx)
 
     def from_document(self, document: dict[str, Any], ctx: ParseContext) -> Event:
         """The flat event of an already decoded JSON object."""
@@ -115,4 +119,4 @@ def _epoch_us(value: int | float) -> int:
     return round(value * scale)
 
 
-__all__ = ["JsonLinesParser", "TIME_FIELDS", "epoch_unit_us"]
+__all__ = ["JsonLinesParser", "TIME_FIELDS", "epoch_unit_us", "json_object"]

@@ -19,7 +19,6 @@ import dataclasses
 import re
 from typing import Any
 
-import orjson
 
 from ..errors import ConfigError, ParseError
 from ..event import Event
@@ -136,14 +135,7 @@ def json_document(document: dict[str, Any], ctx: ParseContext) -> tuple[str, Eve
 
 def parse_json(raw: bytes, ctx: ParseContext) -> tuple[str, Event]:
     """A JSON record: its flavour's mapping when one claims it, else plain JSON lines."""
-    if FLAVOURS and raw[:1] == b"{":
-        try:
-            document = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise ParseError(f"invalid JSON: {exc}", parser=jsonlines.NAME) from exc
-        if isinstance(document, dict):
-            return json_document(document, ctx)
-    return jsonlines.NAME, _JSON.parse(raw, ctx)
+    return json_document(jsonlines.json_object(raw, jsonlines.NAME), ctx)
 
 
 def _parse_text(body: bytes, ctx: ParseContext) -> tuple[str, Event]:

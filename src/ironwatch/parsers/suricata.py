@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 
 from ..errors import ParseError
 from ..event import Event
 from ._syslog_common import MAX_US, RFC3339_LENIENT, local_to_utc_us, rfc3339_parts
 from .base import JsonFlavour, ParseContext, Parser
+from .jsonlines import json_object
 
 NAME = "suricata"
 #: deeper nesting than this is refused rather than walked (as the JSON lines parser does)
@@ -58,13 +58,7 @@ class SuricataParser:
     name = NAME
 
     def parse(self, raw: bytes, ctx: ParseContext) -> Event:
-        try:
-            document = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise ParseError(f"invalid JSON: {exc}", parser=NAME) from exc
-        if not isinstance(document, dict):
-            raise ParseError(f"EVE record is a {type(document).__name__}, not an object",
-                             parser=NAME)
+        document = json_object(raw, NAME, "EVE record")
         if not isinstance(document.get("event_type"), str):
             raise ParseError("not a Suricata EVE record: no 'event_type' text", parser=NAME)
         return eve_event(document, ctx)

@@ -44,6 +44,7 @@ from .evtx_file import (
     system_time_us,
 )
 from .windows_ecs import finish, map_event, static_fields
+from .jsonlines import json_object
 
 XML_NAME = "winxml"
 JSON_NAME = "winjson"
@@ -66,14 +67,7 @@ class WinJsonParser:
     name = JSON_NAME
 
     def parse(self, raw: bytes, ctx: ParseContext) -> Event:
-        try:
-            document = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise ParseError(f"invalid JSON: {exc}", parser=JSON_NAME) from exc
-        if not isinstance(document, dict):
-            raise ParseError(f"JSON record is a {type(document).__name__}, not an object",
-                             parser=JSON_NAME)
-        return json_event(document, ctx)
+        return json_event(json_object(raw, JSON_NAME), ctx)
 
 
 class WindowsJsonFlavour:

@@ -26,13 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 
 from ..errors import ParseError
 from ..event import Event
 from ._syslog_common import MAX_US, RFC3339_LENIENT, rfc3339_parts
 from .base import JsonFlavour, ParseContext, Parser
-from .jsonlines import epoch_unit_us
+from .jsonlines import epoch_unit_us, json_object
 from .zeek_ecs import TIME_FIELDS, infer_path, map_record
 
 NAME = "zeek"
@@ -369,13 +368,7 @@ class ZeekParser:
 
     def parse(self, raw: bytes, ctx: ParseContext) -> Event:
         if raw[:1] == b"{":
-            try:
-                document = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise ParseError(f"invalid Zeek JSON: {exc}", parser=NAME) from exc
-            if not isinstance(document, dict):
-                raise ParseError("Zeek JSON line is not an object", parser=NAME)
-            return from_json_document(document, ctx)
+            return from_json_document(json_object(raw, NAME, "Zeek JSON line"), ctx)
         return self.parse_tsv(raw, ctx)
 
     def parse_tsv(self, raw: bytes, ctx: ParseContext) -> Event:
