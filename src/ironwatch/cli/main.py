@@ -97,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .access_commands import add_parsers
     add_parsers(sub, _common)
 
+    from .detect_commands import add_parsers as add_detect
+    add_detect(sub, _common)
+
+    from .simulate_command import add_parser as add_simulate
+    add_simulate(sub, _common)
+
     p = sub.add_parser("config", help="configuration reference")
     csub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     c = csub.add_parser("docs", help="print the configuration reference as Markdown")
@@ -110,13 +116,20 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from . import access_commands, commands, parse_command
+    from . import (
+        access_commands,
+        commands,
+        detect_commands,
+        parse_command,
+        simulate_command,
+    )
 
     handlers: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
         "serve": commands.serve, "import": commands.import_, "search": commands.search,
         "status": commands.status, "sources": commands.sources, "deadletter": commands.deadletter, "wal": commands.wal,
         "key": commands.key, "config": commands.config_docs, "user": access_commands.user,
         "token": access_commands.token, "audit": access_commands.audit, "parse": parse_command.run,
+        "simulate": simulate_command.run, "rules": detect_commands.rules, "hunt": detect_commands.hunt,
     }
     try:
         settings = _settings(args)
