@@ -135,3 +135,18 @@ def test_plain_lines_detected_per_record_and_pinned_formats(tmp_path: Path) -> N
 ])
 def test_detect_kind(head: bytes, name: str, kind: str) -> None:
     assert detect_kind(Path(name), head) == kind
+
+
+def test_ironwatchignore_keeps_an_import_to_the_logs(tmp_path: Path) -> None:
+    from ironwatch.intake.files import IGNORE_FILE, iter_files
+
+    for rel in ("plant/assets.csv", "plant/zones.yaml", "manifest.json", "zeek/conn.log", "zeek/notes.txt",
+                "linux/hist01.syslog", "old/x.log"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x\n")
+    assert len(list(iter_files([str(tmp_path)]))) == 7  # without the file: everything
+    (tmp_path / IGNORE_FILE).write_text("# not logs\nplant/\nmanifest.json\n*.txt\n\nold/*\n")
+    names = [p.relative_to(tmp_path).as_posix() for p in iter_files([str(tmp_path)])]
+    assert names == ["linux/hist01.syslog", "zeek/conn.log"]
+    # a file named on the command line is read whatever the ignore file says
+    assert list(iter_files([str(tmp_path / "manifest.json")])) == [tmp_path / "manifest.json"]

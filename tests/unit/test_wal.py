@@ -37,6 +37,50 @@ def test_append_read_roundtrip(tmp_path: Path) -> None:
     assert RecordColumns.concat([rc, rc]).records()[5].original == b"<13>m 1"
 
 
+def test_long_formats_survive(tmp_path: Path) -> None:
+    """A pinned format carries options (a Zeek TSV header is ~1 KB): nothing is cut short."""
+    header = "zeek\n#separator \\x09\n#fields\t" + "\t".join(f"field_{i}" for i in range(300))
+    w = WalWriter(tmp_path)
+    s, _e, _n = w.append([PendingChunk("import:/x/conn.log", header, "é" * 300, 1, [b"1\t2"])])
+    w.sync()
+    [rec] = WalReader(tmp_path).read_batch(s)[1].records()
+    assert rec.fmt == header and rec.address == "é" * 300 and len(header) > 2000
+
+
+def test_batches_of_the_previous_format_are_still_read(tmp_path: Path) -> None:
+    """IWB2 batches (u8-length meta strings) written before IWB3 stay readable and chained."""
+    import struct
+
+    from ironwatch.intake import wal as walmod
+    from ironwatch.store.integrity import GENESIS
+
+    def iwb2(prev: bytes, records: list[bytes]) -> tuple[bytes, bytes]:
+        n = len(records)
+        meta = b"".join(bytes((len(x),)) + x for x in (b"syslog-tcp", b"", b"10.0.0.1:514"))
+        offsets = [0]
+        for r in records:
+            offsets.append(offsets[-1] + len(r))
+        payload = (struct.pack("<I", 1) + meta + struct.pack(f"<{n}I", *([0] * n)) + Uuid7Generator().take(n)
+                   + struct.pack(f"<{n}q", *([7] * n)) + b"".join(hashlib.sha256(r).digest() for r in records)
+                   + struct.pack(f"<{n + 1}I", *offsets) + b"".join(records))
+        head = struct.pack("<4sII", b"IWB2", len(payload), n)
+        link = hashlib.sha256(prev + head + payload).digest()
+        return struct.pack("<4sII32s32s", b"IWB2", len(payload), n, prev, link) + payload, link
+
+    first, link = iwb2(GENESIS, [b"<13>old one", b"<13>old two"])
+    second, _ = iwb2(link, [b"<13>old three"])
+    (tmp_path / f"{0:020d}.wal").write_bytes(first + second)
+    w = WalWriter(tmp_path)  # recovery keeps the old batches and chains the new one to them
+    assert w.end == len(first) + len(second)
+    s, _e, _n = w.append(chunks(1))
+    w.sync()
+    reader = WalReader(tmp_path)
+    old = reader.read_batch(0)[1].records()
+    assert [r.original for r in old] == [b"<13>old one", b"<13>old two"] and old[0].address == "10.0.0.1:514"
+    assert reader.read_batch(s)[1].records()[0].original == b"<13>m 0"
+    assert verify_wal(tmp_path)[0] == 3 and walmod.MAGIC == b"IWB3"
+
+
 def test_uuid7_is_monotonic_across_calls_and_milliseconds() -> None:
     gen = Uuid7Generator()
     a = gen.take(5000, unix_ms=1_000)

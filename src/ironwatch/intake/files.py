@@ -26,13 +26,14 @@ while a whole-document or EVTX file is still being read).
 
 from __future__ import annotations
 
+import fnmatch
 import gzip
 import io
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 import orjson
 
@@ -273,15 +274,44 @@ def json_records(data: bytes) -> Iterator[bytes]:
         pos = end
 
 
+#: a file in an imported directory listing what is not logs there (``.gitignore``-like:
+#: one pattern per line, relative to the directory, ``dir/`` for a whole folder, ``#`` comments)
+IGNORE_FILE = ".ironwatchignore"
+
+
+def _ignored(root: Path) -> Callable[[Path], bool]:
+    ignore = root / IGNORE_FILE
+    patterns = [] if not ignore.is_file() else [
+        ln.strip() for ln in ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")]
+
+    def test(path: Path) -> bool:
+        rel = path.relative_to(root).as_posix()
+        if rel == IGNORE_FILE:
+            return True
+        for pattern in patterns:
+            if pattern.endswith("/"):
+                if rel.startswith(pattern) or fnmatch.fnmatch(rel.split("/", 1)[0] + "/", pattern):
+                    return True
+            elif fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(path.name, pattern):
+                return True
+        return False
+
+    return test
+
+
 def iter_files(paths: list[str]) -> Iterator[Path]:
+    """The files to read: named files as they are; directories walked, in name order,
+    leaving out what their ``.ironwatchignore`` lists."""
     for p in map(Path, paths):
         if p.is_dir():
-            yield from sorted(x for x in p.rglob("*") if x.is_file())
+            ignored = _ignored(p)
+            yield from sorted(x for x in p.rglob("*") if x.is_file() and not ignored(x))
         elif p.is_file():
             yield p
         else:
             raise IronwatchError(f"no such file or directory: {p}")
 
 
-__all__ = ["FILE_FORMATS", "FileReader", "Group", "detect_kind", "iter_files", "json_records",
+__all__ = ["FILE_FORMATS", "IGNORE_FILE", "FileReader", "Group", "detect_kind", "iter_files", "json_records",
            "open_maybe_gzip", "split_lines"]

@@ -4,13 +4,13 @@ Layout: ``DATA/wal/<offset:020d>.wal`` files, each named by the global byte offs
 first batch, so offsets are contiguous across segments and a batch never spans two. A batch
 is one group commit::
 
-    magic "IWB2" | payload_len u32 | count u32 | prev_link 32B | link 32B | payload
+    magic "IWB3" | payload_len u32 | count u32 | prev_link 32B | link 32B | payload
 
 ``link = sha256(prev_link || magic || payload_len || count || payload)`` chains every batch
 to the one before, from 32 zero bytes (``store.integrity``). The payload is columnar, so a
 worker turns it into Arrow arrays without a per-record loop::
 
-    n_meta u32, n_meta × (listener, format, source address: each u8 len + utf-8)
+    n_meta u32, n_meta × (listener, format, source address: each u32 len + utf-8)
     meta index   count × u32      which (listener, format, address) each record has
     event ids    count × 16B      UUIDv7
     received     count × i64      receipt time, epoch µs
@@ -23,7 +23,11 @@ at offset ``S`` has the WAL offset ``S + i`` (unique: a batch is longer than its
 batch is referred to by its (start, end) offsets. On open the writer verifies the newest
 segment and cuts a torn tail left by a crash. A ``format`` starting with ``!`` marks a
 record intake already judged unparseable (the text after ``!`` is the dead-letter reason,
-e.g. an oversize message).
+e.g. an oversize message). A format may carry options after a newline (a Zeek TSV file's
+header), so meta strings have no length limit.
+
+Batches written by earlier versions (magic "IWB2") are read too: their meta strings have
+a u8 length (at most 255 bytes, which cut long formats short: the reason for "IWB3").
 """
 
 from __future__ import annotations
@@ -44,7 +48,9 @@ from ..errors import WalCorruption, WalError
 from ..event import Uuid7Generator
 from ..store.integrity import GENESIS
 
-MAGIC = b"IWB2"
+MAGIC = b"IWB3"
+#: batch magics this version reads: IWB2 (u8-length meta strings) and IWB3
+MAGICS = (b"IWB2", MAGIC)
 _HDR = struct.Struct("<4sII32s32s")
 HEADER_SIZE = _HDR.size  # 76
 
@@ -87,9 +93,9 @@ def list_segments(wal_dir: Path) -> list[int]:
     return sorted(int(p.stem) for p in wal_dir.glob("*.wal") if p.stem.isdigit())
 
 
-def _short(text: str) -> bytes:
-    b = text.encode("utf-8", "replace")[:255]
-    return bytes((len(b),)) + b
+def _meta_string(text: str) -> bytes:
+    b = text.encode("utf-8", "replace")
+    return struct.pack("<I", len(b)) + b
 
 
 class RecordColumns:
@@ -161,7 +167,7 @@ def encode_batch(chunks: Sequence[PendingChunk], prev_link: bytes, ids: Uuid7Gen
     offsets = np.zeros(n + 1, dtype="<u4")
     np.cumsum(lengths, out=offsets[1:], dtype=np.int64) if n else None
     sha = hashlib.sha256
-    parts = [struct.pack("<I", len(meta)), *(_short(a) + _short(b) + _short(c) for a, b, c in meta),
+    parts = [struct.pack("<I", len(meta)), *(_meta_string(a) + _meta_string(b) + _meta_string(c) for a, b, c in meta),
              np.concatenate(index_parts).tobytes() if n else b"", ids.take(n),
              np.concatenate(received_parts).tobytes() if n else b"",
              b"".join([sha(m).digest() for m in messages]), offsets.tobytes(), b"".join(messages)]
@@ -174,18 +180,26 @@ def encode_batch(chunks: Sequence[PendingChunk], prev_link: bytes, ids: Uuid7Gen
     return _HDR.pack(MAGIC, len(payload), n, prev_link, new_link) + payload, new_link, n
 
 
-def decode_batch(start: int, count: int, payload: bytes) -> RecordColumns:
+def decode_batch(start: int, count: int, payload: bytes, magic: bytes = MAGIC) -> RecordColumns:
     """The records of one batch whose header starts at global offset ``start``."""
     try:
         (n_meta,) = struct.unpack_from("<I", payload, 0)
         pos = 4
         meta: list[tuple[str, str, str]] = []
+        wide = magic != b"IWB2"
         for _ in range(n_meta):
             fields = []
             for _ in range(3):
-                ln = payload[pos]
-                fields.append(payload[pos + 1:pos + 1 + ln].decode("utf-8", "replace"))
-                pos += 1 + ln
+                if wide:
+                    (ln,) = struct.unpack_from("<I", payload, pos)
+                    pos += 4
+                else:
+                    ln = payload[pos]
+                    pos += 1
+                if pos + ln > len(payload):
+                    raise ValueError("meta string runs past the payload")
+                fields.append(payload[pos:pos + ln].decode("utf-8", "replace"))
+                pos += ln
             meta.append((fields[0], fields[1], fields[2]))
         index = np.frombuffer(payload, dtype="<u4", count=count, offset=pos).astype(np.int64)
         pos += 4 * count
@@ -273,7 +287,7 @@ class WalReader:
         if len(raw) < HEADER_SIZE:
             return None
         magic, length, count, prev, link = _HDR.unpack(raw)
-        if magic != MAGIC:
+        if magic not in MAGICS:
             raise WalCorruption(f"no batch header at WAL offset {offset}")
         end = offset + HEADER_SIZE + length
         return BatchHeader(offset, end, count, prev, link) if end <= limit else None
@@ -283,7 +297,7 @@ class WalReader:
         if len(raw) < HEADER_SIZE:
             raise WalError(f"no batch at WAL offset {start}")
         hdr = _HDR.unpack(raw)
-        if hdr[0] != MAGIC:
+        if hdr[0] not in MAGICS:
             raise WalCorruption(f"no batch header at WAL offset {start}")
         payload = self._read(seg, pos + HEADER_SIZE, hdr[1])
         if len(payload) != hdr[1]:
@@ -291,7 +305,7 @@ class WalReader:
         if verify:
             _check_batch(start, hdr, payload, None)
         header = BatchHeader(start, start + HEADER_SIZE + hdr[1], hdr[2], hdr[3], hdr[4])
-        return header, decode_batch(start, hdr[2], payload)
+        return header, decode_batch(start, hdr[2], payload, hdr[0])
 
     def iter_headers(self, start: int, limit: int) -> Iterator[BatchHeader]:
         off = start
@@ -343,7 +357,7 @@ class WalWriter:
         pos, prev = 0, None
         while pos + HEADER_SIZE <= len(data):
             hdr = _HDR.unpack_from(data, pos)
-            if hdr[0] != MAGIC or pos + HEADER_SIZE + hdr[1] > len(data):
+            if hdr[0] not in MAGICS or pos + HEADER_SIZE + hdr[1] > len(data):
                 break
             payload = data[pos + HEADER_SIZE: pos + HEADER_SIZE + hdr[1]]
             try:

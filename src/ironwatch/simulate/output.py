@@ -3,6 +3,7 @@
 Files are opened once, written in large chunks (a window's lines joined), and closed with
 their footer (the ``</Events>`` of an XML export). ``manifest.json`` records the run's
 arguments, the events per file, the deliberate dead letters (file, line, why) and the noise.
+A ``.ironwatchignore`` keeps ``ironwatch import DIR`` to the logs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from ..intake.files import IGNORE_FILE
 from .engine import Simulation
 from .plant import write_plant
 
@@ -40,6 +42,8 @@ def write_files(sim: Simulation, out: Path) -> dict[str, Any]:
             f.close()
     manifest = manifest_dict(sim)
     (out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
+    # `ironwatch import DIR` reads the logs, not the plant description or this manifest
+    (out / IGNORE_FILE).write_text("# not logs: read by people and by the OT context import\nplant/\nmanifest.json\n")
     manifest["_seconds"] = time.perf_counter() - started
     return manifest
 
