@@ -120,6 +120,26 @@ class AuthSettings:
 
 
 @dataclass
+class DetectionSettings:
+    rules: list[str] = field(default_factory=list, metadata={"help": (
+        "Sigma rule folders (or files) the pipeline workers run on every event. Empty: the data directory's "
+        "`rules/` folder if it exists. Ironwatch ships no third-party rules; put SigmaHQ's or your own here.")})
+    placeholders: dict[str, list[str]] = field(default_factory=dict, metadata={"help": (
+        "Values of Sigma `%placeholder%` names (rules using the `expand` modifier): a mapping of name to a list of values, "
+        "each may use Sigma wildcards. A rule whose placeholder has no values cannot run (`ironwatch rules check`).")})
+    security_4688_as_process_creation: bool = _s(False, "Also run `process_creation` rules on Security 4688 events "
+                                                  "(NewProcessName read as Image, …). Not in the Sigma specification: "
+                                                  "Sysmon 1 and 4688 carry different fields.")
+
+    def rule_paths(self, data_dir: Path) -> list[Path]:
+        """The configured rule folders, or ``DATA/rules`` when none are configured and it exists."""
+        if self.rules:
+            return [Path(p).expanduser() for p in self.rules]
+        default = data_dir / "rules"
+        return [default] if default.is_dir() else []
+
+
+@dataclass
 class Settings:
     data_dir: str = _s("./data", "Directory for the WAL, store, keys, tokens and sockets.")
     http: HttpSettings = _sub(HttpSettings, "HTTP API and console.")
@@ -130,6 +150,7 @@ class Settings:
     time: TimeSettings = _sub(TimeSettings, "Time zones of sources.")
     selfmon: SelfMonitorSettings = _sub(SelfMonitorSettings, "Self-monitoring events (dataset ironwatch.self).")
     auth: AuthSettings = _sub(AuthSettings, "Sessions, login protection and rate limits.")
+    detection: DetectionSettings = _sub(DetectionSettings, "Sigma detection in the pipeline workers (compiled rules are cached in DATA/cache).")
     memory_cap_mb: int = _s(1024, "Resident memory the intake aims to stay under; over it, TCP reads pause and UDP drops. A quarter of it (at most 256 MiB) bounds messages waiting for the WAL writer.")
 
     @property
@@ -166,6 +187,14 @@ def _coerce(f: Any, value: Any, where: str) -> Any:
         if not isinstance(value, list):
             raise ConfigError(f"{where}: expected a list")
         return [_build(_LISTS[f.name], v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(default, list):
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            raise ConfigError(f"{where}: expected a list of text values")
+        return [str(v) for v in value]
+    if isinstance(default, dict):
+        if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+            raise ConfigError(f"{where}: expected a mapping of names to lists of values")
+        return {str(k): [str(x) for x in v] for k, v in value.items()}
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: expected true or false, got {value!r}")

@@ -9,6 +9,7 @@
     ├── AccessError            a user, password, token or role request is refused
     ├── StoreError             the event store refused an operation
     │   └── MigrationError     the store schema cannot be brought to this version
+    ├── RuleError              a rule operation cannot be done (unknown rule id, unknown level)
     ├── ServerNotRunning       a CLI command needs ``ironwatch serve`` and it is not running
     ├── ServerBusy             the data directory is owned by a running server
     └── RemoteError            the server answered a CLI request with an error
@@ -58,6 +59,10 @@ class StoreError(IronwatchError):
 
 class MigrationError(StoreError):
     """The store schema cannot be migrated to this version."""
+
+
+class RuleError(IronwatchError):
+    """A rule-management request cannot be done (unknown rule id, unknown level)."""
 
 
 class ServerNotRunning(IronwatchError):

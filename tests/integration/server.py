@@ -63,7 +63,7 @@ class ServerProcess:
         return (self.data_dir / "ingest.token").read_text().strip()
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        cmd = ironwatch_cmd(*args[:1], "--data-dir", str(self.data_dir), *args[1:]) if args[0] not in ("deadletter", "wal") \
+        cmd = ironwatch_cmd(*args[:1], "--data-dir", str(self.data_dir), *args[1:]) if args[0] not in ("deadletter", "wal", "rules") \
             else ironwatch_cmd(*args[:2], "--data-dir", str(self.data_dir), *args[2:])
         r = subprocess.run(cmd, capture_output=True, text=True, env=self.env, cwd=ROOT, timeout=120)
         if check and r.returncode != 0:

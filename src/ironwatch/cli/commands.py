@@ -99,9 +99,14 @@ def status(args: argparse.Namespace, s: Settings) -> int:
     sources = result.pop("sources", [])
     result["sources"] = len(sources)
     result["sources_silent"] = sum(1 for src in sources if src["silent_since"])
+    detection = result.pop("detection", None) or {}
+    top_rules = detection.pop("top_rules", [])
+    result.update({f"sigma_{k}": v for k, v in detection.items()})
     emit_mapping(result, args.output)
     if args.output == "table" and sources:
         emit(sources, "table", SOURCE_COLUMNS, title="Sources")
+    if args.output == "table" and top_rules:
+        emit(top_rules, "table", ("rule_id", "evaluations", "matches", "time_ms"), title="Sigma rules (most time)")
     return 0
 
 

@@ -1,7 +1,10 @@
-"""``ironwatch rules check`` and ``ironwatch hunt``: the Sigma engine without a server.
+"""``ironwatch rules …``, ``ironwatch detections`` and ``ironwatch hunt``.
 
 ``rules check`` loads rule folders exactly as the pipeline workers do and lists every rule
 that cannot run, with its path and the reason; the exit code is 1 when there is one.
+``rules list|enable|disable|level|reload`` and ``detections`` go through the running
+server's socket (acting as ``local:<user>``, audited), else work on the store directly;
+``rules test`` runs one rule file or folder over log files (``hunt``).
 ``hunt`` runs the same engine over files (EVTX, JSON lines, Zeek, syslog…), framed by
 ``FileReader`` and parsed by the registered parsers as ``ironwatch import`` would, and
 prints one record per match. Compiled rules are cached under the data directory when it
@@ -28,13 +31,16 @@ from rich.progress import (
 )
 
 from ..config import Settings
+from ..core.rules import DETECTION_COLUMNS, LEVELS, RULE_COLUMNS, RuleService
 from ..detect import RoutingOptions, RuleSet, SigmaEngine, load_rules
-from ..errors import ConfigError, IronwatchError, ParseError
+from ..errors import ConfigError, IronwatchError, ParseError, ServerNotRunning
 from ..intake.files import FileReader, iter_files
 from ..parsers.base import ParseContext
 from ..parsers.registry import parse
-from ..timeutil import iso, now_us
-from .output import emit
+from ..timeutil import iso, now_us, parse_time_arg
+from .access_commands import local_actor
+from .client import call
+from .output import emit, emit_mapping
 
 BATCH = 5_000
 HUNT_COLUMNS = ("rule_id", "rule_title", "level", "file", "record_id", "timestamp", "host")
@@ -43,12 +49,40 @@ CHECK_COLUMNS = ("path", "kind", "rule_id", "reason")
 
 def add_parsers(sub: Any, common: Callable[..., None]) -> None:
     """The ``rules`` and ``hunt`` subcommands (``common`` adds --data-dir, --config, --output)."""
-    p = sub.add_parser("rules", help="Sigma rules: check that rule folders load and run")
+    p = sub.add_parser("rules", help="Sigma rules: list, check, enable, disable, level, reload, test")
     rsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     c = rsub.add_parser("check", help="load rules and list every rule that cannot run, with path and reason")
     common(c)
     c.add_argument("paths", nargs="+", metavar="PATH", help="rule files or folders")
     _engine_options(c)
+    c = rsub.add_parser("list", help="configured rules with state (enabled, level) and counters")
+    common(c)
+    for action, text in (("enable", "run a disabled rule again"), ("disable", "stop running a rule")):
+        c = rsub.add_parser(action, help=f"{text} (audited; workers reload)")
+        common(c)
+        c.add_argument("rule_id", metavar="RULE_ID")
+    c = rsub.add_parser("level", help="override a rule's level (audited; workers reload)")
+    common(c)
+    c.add_argument("rule_id", metavar="RULE_ID")
+    c.add_argument("level", choices=(*LEVELS, "default"), help="the new level, or default to remove the override")
+    c = rsub.add_parser("reload", help="make the workers reload the rule folders (new and changed files)")
+    common(c)
+    c = rsub.add_parser("test", help="run one rule file or folder over log files and print the matches")
+    common(c)
+    c.add_argument("rule", metavar="RULE", help="a rule file or folder")
+    c.add_argument("paths", nargs="+", metavar="PATH", help="log files or directories")
+    c.add_argument("--input-format", default="auto", help="auto (default) or a format name, as for import")
+    c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _engine_options(c)
+
+    d = sub.add_parser("detections", help="stored Sigma detections, newest first")
+    common(d)
+    d.add_argument("--rule", dest="rule_id", metavar="RULE_ID", help="only this rule")
+    d.add_argument("--level", choices=LEVELS, help="only this level")
+    d.add_argument("--host", help="only this host.name")
+    d.add_argument("--from", dest="start", help="earliest receipt time: RFC 3339, epoch seconds or -15m")
+    d.add_argument("--to", dest="end", help="latest receipt time")
+    d.add_argument("--limit", type=int, default=100)
 
     h = sub.add_parser("hunt", help="run Sigma rules over log files offline (EVTX, JSON lines, Zeek, syslog)")
     common(h)
@@ -88,9 +122,44 @@ def _load(args: argparse.Namespace, settings: Settings, paths: list[str]) -> Rul
         raise IronwatchError(str(exc)) from exc
 
 
+def _managed(s: Settings, op: str, offline: Callable[[RuleService], Any], **kwargs: Any) -> Any:
+    """``op`` on the running server, or ``offline(rules)`` on the store when none runs."""
+    try:
+        return call(s.data_path, op, **kwargs)
+    except ServerNotRunning:
+        pass
+    from ..core.access import AccessService
+    from ..store.hot import DB_FILE, EventStore
+
+    if not (s.data_path / DB_FILE).exists():
+        raise IronwatchError(f"no Ironwatch store in {s.data_path} (start `ironwatch serve` first)")
+    store = EventStore(s.data_path, s.store)
+    try:
+        return offline(RuleService(s, store, AccessService(store.con, s.data_path, s)))
+    finally:
+        store.close()
+
+
 def rules(args: argparse.Namespace, settings: Settings) -> int:
-    if args.action != "check":
-        raise IronwatchError(f"unknown rules action {args.action!r}")
+    me, src = local_actor(), "cli"
+    if args.action == "list":
+        emit(_managed(settings, "rules.list", lambda r: r.listing()), args.output,
+             None if args.output == "json" else RULE_COLUMNS)
+        return 0
+    if args.action in ("enable", "disable", "level"):
+        enabled = None if args.action == "level" else args.action == "enable"
+        level = None if args.action != "level" else ("" if args.level == "default" else args.level)
+        result = _managed(settings, "rules.set",
+                          lambda r: r.set_state(me, src, r.lookup(args.rule_id), enabled, level),
+                          rule_id=args.rule_id, enabled=enabled, level=level)
+        emit_mapping(result, args.output)
+        return 0
+    if args.action == "reload":
+        emit_mapping(_managed(settings, "rules.reload", lambda r: r.reload(me, src)), args.output)
+        return 0
+    if args.action == "test":
+        args.rules = [args.rule]
+        return hunt(args, settings)
     ruleset = _load(args, settings, args.paths)
     rows = [{"path": p.path, "kind": p.kind, "rule_id": p.rule_id, "reason": p.reason} for p in ruleset.problems]
     if rows:
@@ -100,6 +169,17 @@ def rules(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{ruleset.files} files, {len(ruleset.rules)} rules can run, {len(ruleset.problems)} cannot"
           + (f" ({detail})" if detail else ""), file=sys.stderr)
     return 1 if ruleset.problems else 0
+
+
+def detections(args: argparse.Namespace, settings: Settings) -> int:
+    from_us = parse_time_arg(args.start) if args.start else None
+    to_us = parse_time_arg(args.end) if args.end else None
+    rows = _managed(settings, "detections",
+                    lambda r: r.detections(args.limit, args.rule_id, args.level, args.host, from_us, to_us),
+                    limit=args.limit, rule_id=args.rule_id, level=args.level, host=args.host,
+                    from_us=from_us, to_us=to_us)
+    emit(rows, args.output, None if args.output == "json" else DETECTION_COLUMNS)
+    return 0
 
 
 def _events(reader: FileReader, fmt: str, ctx: ParseContext) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], int | None]]:
@@ -175,4 +255,4 @@ def hunt(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-__all__ = ["add_parsers", "hunt", "rules"]
+__all__ = ["add_parsers", "detections", "hunt", "rules"]

@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "key": commands.key, "config": commands.config_docs, "user": access_commands.user,
         "token": access_commands.token, "audit": access_commands.audit, "parse": parse_command.run,
         "simulate": simulate_command.run, "rules": detect_commands.rules, "hunt": detect_commands.hunt,
+        "detections": detect_commands.detections,
     }
     try:
         settings = _settings(args)

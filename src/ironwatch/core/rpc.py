@@ -43,6 +43,12 @@ class RpcServer:
             "token.revoke": lambda actor, token_id: st(a.token_revoke, actor, src, token_id),
             "audit.list": lambda actor, limit=100, action=None: st(a.audit_list, actor, src, int(limit), action),
             "audit.verify": lambda actor, expect_head=None: st(a.audit_verify, actor, src, expect_head),
+            "rules.list": lambda actor: service.rules_list(),
+            "rules.set": lambda actor, rule_id, enabled=None, level=None: service.rule_set(
+                actor, src, str(rule_id), None if enabled is None else bool(enabled), level),
+            "rules.reload": lambda actor: service.rules_reload(actor, src),
+            "detections": lambda actor, limit=100, rule_id=None, level=None, host=None, from_us=None, to_us=None:
+                service.detections(int(limit), rule_id, level, host, from_us, to_us),
         }
 
     async def _ping(self) -> dict[str, Any]:

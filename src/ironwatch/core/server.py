@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from ..config import Settings
 from ..errors import StoreError
-from ..pipeline.spool import complete_sets, read_set, remove_set, set_rows
+from ..pipeline.spool import complete_sets, read_detections, read_manifest, read_set, remove_set, set_rows
 from ..store.health import SilenceRule
 from ..store.hot import EventStore
 from ..timeutil import iso, now_us
@@ -80,9 +80,13 @@ class Core:
         parts = [read_set(self.spool, name) for name in names]
         events = pa.concat_tables([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
         dead = pa.concat_tables([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
-        result = self.store.commit(events, dead, [b for p in parts for b in p[2]])
+        detections = pa.concat_tables([read_detections(self.spool, name) for name in names])
+        result = self.store.commit(events, dead, [b for p in parts for b in p[2]], detections)
         for name in names:
+            # counters are advisory (a redone batch was evaluated again): added even when skipped
+            self.service.rules.add_stats(read_manifest(self.spool, name).get("rule_stats") or {})
             remove_set(self.spool, name)
+        self.counters.add("detections_stored", result.detections)
         return result.events, result.dead, result.skipped_batches
 
     def _take_queued(self, first: tuple[int, str]) -> list[tuple[int, str]]:
@@ -180,6 +184,7 @@ class Core:
         if password:
             print(f"ironwatch: created user 'admin' with one-time password (shown once, saved to "
                   f"{self.data_dir / ADMIN_PASSWORD_FILE}; change it at first login): {password}", flush=True)
+        await self.service.on_store_thread(self.service.rules.publish)
         await self.recover_spool()
         run = run_dir(self.data_dir)
         servers = [await start_unix_server(run / "worker.sock", self.dispatcher.handle),

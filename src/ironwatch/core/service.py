@@ -24,6 +24,7 @@ from ..timeutil import now_us
 from ..util.counters import SharedCounters, intake_counters
 from .access import AccessService
 from .replay import replay_dead_letters
+from .rules import RuleService
 
 T = TypeVar("T")
 
@@ -40,6 +41,7 @@ class CoreService:
         self._intake: SharedCounters | None = None
         self._rate: deque[tuple[float, int]] = deque(maxlen=64)
         self.workers_alive: Callable[[], int] = lambda: 0
+        self.rules = RuleService(settings, store, access)
 
     async def on_store_thread(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.store_thread, fn, *args)
@@ -97,6 +99,24 @@ class CoreService:
         await self.audit(actor, source, "deadletter.replay", None, "success", dict(result))
         return result
 
+    # -- rules and detections (core.rules) ------------------------------------------------
+    async def rules_list(self) -> list[dict[str, Any]]:
+        return await self.on_read_thread(self.rules.listing)
+
+    async def rule_set(self, actor: str, source: str, rule_id: str, enabled: bool | None = None,
+                       level: str | None = None) -> dict[str, Any]:
+        """Enable, disable or override the level of a rule; audited; workers reload."""
+        rule = await self.on_read_thread(self.rules.lookup, rule_id)
+        return await self.on_store_thread(self.rules.set_state, actor, source, rule, enabled, level)
+
+    async def rules_reload(self, actor: str, source: str) -> dict[str, Any]:
+        return await self.on_store_thread(self.rules.reload, actor, source)
+
+    async def detections(self, limit: int = 100, rule_id: str | None = None, level: str | None = None,
+                         host: str | None = None, from_us: int | None = None,
+                         to_us: int | None = None) -> list[dict[str, Any]]:
+        return await self.on_read_thread(self.rules.detections, limit, rule_id, level, host, from_us, to_us)
+
     async def status(self) -> dict[str, Any]:
         totals = await self.on_read_thread(self.store.totals)
         ic = self.intake()
@@ -128,6 +148,8 @@ class CoreService:
             "store_bytes": totals["size_bytes"],
             "workers": self.workers_alive(),
             "duplicate_batches_skipped": self.counters["duplicate_batches"],
+            "detections_stored": totals["detections"],
+            "detection": self.rules.summary(),
             "sources": await self.sources(),
         }
 

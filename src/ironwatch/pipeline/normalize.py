@@ -10,7 +10,7 @@ nothing is dropped. Column building is per batch (one Arrow array per column).
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import orjson
 import pyarrow as pa
@@ -62,10 +62,16 @@ class Normalizer:
         ev["ironwatch.parser"] = used
         return ev, ""
 
-    def process_batch(self, records: RecordColumns) -> tuple[pa.Table, pa.Table]:
-        """The worker's entry point: columnar fast path first, reference parsers for the rest."""
+    def process_batch(self, records: RecordColumns,
+                      inspect: Callable[[pa.Table | None, list[Event]], None] | None = None) -> tuple[pa.Table, pa.Table]:
+        """The worker's entry point: columnar fast path first, reference parsers for the rest.
+
+        ``inspect`` (the worker's Sigma matching) sees the fast path's table and the
+        reference parsers' event dicts before ``events_to_arrow`` takes the dicts apart."""
         fast, slow = self.columnar.parse(records, LISTENER_FORMATS)
         events, dead = self.process(records.records(slow))
+        if inspect is not None:
+            inspect(fast, events)
         table = events_to_arrow(events)
         if fast is not None:
             table = pa.concat_tables([fast, table]) if table.num_rows else fast

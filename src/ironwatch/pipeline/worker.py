@@ -1,8 +1,10 @@
 """A pipeline worker process: asks the core for WAL batches, parses them, spools the result.
 
 Workers hold no durable state: a crashed worker is restarted by ``ironwatch serve`` and the
-core hands its unfinished batches to whoever asks next. Later issues add enrichment and
-Sigma matching here, between ``Normalizer.process`` and the spool.
+core hands its unfinished batches to whoever asks next. Sigma matching (``detect_stage``)
+runs on each batch before its events become Arrow; the detections go into the same spool
+set as their events, so the core stores both in one transaction. Later issues add
+enrichment here.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ import signal
 import socket
 import time
 from itertools import count
+from typing import Any
 
 import orjson
+import pyarrow as pa
 
 from ..config import Settings
+from ..event import Event
 from ..intake.wal import RecordColumns, WalReader
+from .detect_stage import StreamDetector, detections_to_arrow
 from .normalize import Normalizer
 from .spool import write_set
 
@@ -28,15 +34,23 @@ class PipelineWorker:
         self.data_dir = settings.data_path
         self.reader = WalReader(self.data_dir / "wal")
         self.normalizer = Normalizer(settings)
+        self.detector = StreamDetector(settings)
         self.spool = self.data_dir / "spool"
         self._seq = count()
         self._stop = False
 
     def process(self, batches: list[list[int]]) -> str:
         parts = [self.reader.read_batch(start)[1] for start, _end in batches]
-        events, dead = self.normalizer.process_batch(RecordColumns.concat(parts))
+        self.detector.maybe_reload()
+        found: list[dict[str, Any]] = []
+
+        def detect(fast: pa.Table | None, dicts: list[Event]) -> None:
+            found.extend(self.detector.match(fast, dicts))
+
+        events, dead = self.normalizer.process_batch(RecordColumns.concat(parts), detect)
         name = f"w{self.slot}-{os.getpid()}-{time.time_ns()}-{next(self._seq)}"
-        write_set(self.spool, name, events, dead, batches)
+        write_set(self.spool, name, events, dead, batches, detections_to_arrow(found) if found else None,
+                  self.detector.stats_delta())
         return name
 
     def run(self) -> None:

@@ -3,8 +3,9 @@
 Rows go into ``ev_YYYYMMDD`` tables by receipt day (UTC), listed in ``segments`` with their
 ``@timestamp`` range, so retention drops a whole table (no row deletes) and a time-bounded
 search reads only the segments that can hold matches. ``commit`` inserts a worker's batch
-and marks its WAL ranges stored in one transaction: a batch redone after a crash is
-recognised and skipped, so every event is stored exactly once.
+(events, dead letters and Sigma detections) and marks its WAL ranges stored in one
+transaction: a batch redone after a crash is recognised and skipped, so every event and
+every detection is stored exactly once.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class CommitResult:
     dead: int
     batches: int
     skipped_batches: int
+    detections: int = 0
 
 
 def segment_name(day: date) -> str:
@@ -101,13 +103,16 @@ class EventStore:
         return [n for n in names if _SEGMENT.match(n)]
 
     # -- writing -------------------------------------------------------------------------
-    def commit(self, events: pa.Table, dead: pa.Table, batches: Sequence[tuple[int, int]]) -> CommitResult:
-        """Store one worker batch and mark its WAL ranges stored, atomically."""
+    def commit(self, events: pa.Table, dead: pa.Table, batches: Sequence[tuple[int, int]],
+               detections: pa.Table | None = None) -> CommitResult:
+        """Store one worker batch (and its detections) and mark its WAL ranges stored, atomically."""
         new = [(s, e) for s, e in batches if not self.is_stored(s, e)]
         if not new:
             return CommitResult(0, 0, 0, len(batches))
         if len(new) < len(batches):
             events, dead = _only_ranges(events, new), _only_ranges(dead, new)
+            if detections is not None:
+                detections = _only_ranges(detections, new)
         con = self.con
         con.execute("BEGIN")
         try:
@@ -117,6 +122,10 @@ class EventStore:
                 con.register("_dead", dead)
                 con.execute("INSERT INTO dead_letters BY NAME SELECT * FROM _dead ON CONFLICT DO NOTHING")
                 con.unregister("_dead")
+            if detections is not None and detections.num_rows:
+                con.register("_det", detections)
+                con.execute("INSERT INTO detections BY NAME SELECT * FROM _det ON CONFLICT DO NOTHING")
+                con.unregister("_det")
             self.health.record(events, dead)
             watermark, done = self._advance(new)
             con.execute("UPDATE wal_progress SET watermark = ? WHERE id = 1", [watermark])
@@ -130,7 +139,8 @@ class EventStore:
             con.execute("ROLLBACK")
             raise StoreError(f"commit failed: {exc}") from exc
         self.watermark, self.done = watermark, done
-        return CommitResult(events.num_rows, dead.num_rows, len(new), len(batches) - len(new))
+        return CommitResult(events.num_rows, dead.num_rows, len(new), len(batches) - len(new),
+                            detections.num_rows if detections is not None else 0)
 
     def _advance(self, new: Sequence[tuple[int, int]]) -> tuple[int, dict[int, int]]:
         done = dict(self.done)
@@ -190,7 +200,9 @@ class EventStore:
         # transaction stops DuckDB from checkpointing (its log then grows without bound)
         [events] = cur.execute("SELECT coalesce(sum(rows), 0), count(*) FROM segments").fetchall()
         [dead] = cur.execute("SELECT count(*), count(replayed_at) FROM dead_letters").fetchall()
+        [det] = cur.execute("SELECT count(*) FROM detections").fetchall()
         return {"events": int(events[0]), "segments": int(events[1]), "dead_letters": int(dead[0]),
+                "detections": int(det[0]),
                 "dead_letters_replayed": int(dead[1]), "watermark": self.watermark,
                 "size_bytes": _size(self.path) + _size(self.path.with_name(self.path.name + ".wal"))}
 

@@ -89,6 +89,29 @@ DEAD_LETTER_SCHEMA = pa.schema([
     pa.field("wal_offset", pa.uint64()),
 ])
 
+#: one Sigma match, written by a worker next to its events (``<set>.detections.arrow``) and
+#: stored by the core in the same transaction (table ``detections``, migration 0005)
+DETECTION_SCHEMA = pa.schema([
+    pa.field("detection_id", pa.uuid()),       # uuid5 of event id + rule id: a redone batch repeats it
+    pa.field("rule_id", pa.string()),
+    pa.field("rule_title", pa.string()),
+    pa.field("level", pa.string()),            # after any level override
+    pa.field("status", pa.string()),
+    pa.field("tags", pa.list_(pa.string())),
+    pa.field("attack_techniques", pa.list_(pa.string())),
+    pa.field("attack_tactics", pa.list_(pa.string())),
+    pa.field("ics_techniques", pa.list_(pa.string())),
+    pa.field("ics_tactics", pa.list_(pa.string())),
+    pa.field("target", pa.string()),           # the logsource target the rule ran as
+    pa.field("rule_path", pa.string()),
+    pa.field("event_id", pa.uuid()),
+    pa.field("event_ts", TS),                  # the event's @timestamp
+    pa.field("created", TS),                   # the event's receipt time (event.created)
+    pa.field("host_name", pa.string()),
+    pa.field("matched_fields", pa.string()),   # JSON: Sigma field name -> value
+    pa.field("wal_offset", pa.uint64()),
+])
+
 
 def segment_columns_sql() -> str:
     return ",\n    ".join(f'"{c.name}" {c.sql}' for c in (*EVENT_COLUMNS, FIELDS_COLUMN))

@@ -61,7 +61,7 @@ INTAKE_COUNTERS = (
 
 CORE_COUNTERS = (
     "pid", "started_us", "committed_offset", "events_stored", "dead_letters",
-    "batches_committed", "duplicate_batches", "store_stalled", "rss_bytes",
+    "batches_committed", "duplicate_batches", "store_stalled", "rss_bytes", "detections_stored",
 )
 
 

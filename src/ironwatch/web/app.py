@@ -26,6 +26,7 @@ from . import shippers
 from .body import read_body
 from .pages import build_pages
 from .routes_access import build_router
+from .routes_rules import build_rules_router
 
 
 def create_app(service: CoreService, intake: IntakeClient, max_body: int) -> FastAPI:
@@ -43,7 +44,7 @@ def create_app(service: CoreService, intake: IntakeClient, max_body: int) -> Fas
 
     # routes are added flat (not as included sub-routers) so that the route table lists every
     # route with its role declaration for the access test
-    for router in (build_router(service), build_pages(service)):
+    for router in (build_router(service), build_rules_router(service), build_pages(service)):
         app.router.routes.extend(router.routes)
     shippers.install(app, intake, max_body, hashlib.sha256(str(service.settings.data_path.resolve()).encode()).hexdigest()[:22])
 
