@@ -10,7 +10,13 @@ One JSON object on stdout (it asserts nothing):
   can run) over the hayabusa sample EVTX events, pre-parsed with Ironwatch's Windows parser:
   detection only, the fastest of ``--repeat`` passes, in events per second;
 * ``sample``: the same with at most 100 Windows rules per logsource, drawn with a fixed seed;
-* ``ratio_full_to_sample``: the first throughput over the second.
+* ``ratio_full_to_sample``: the first throughput over the second;
+* ``reference``: pySigma's SQLite backend (``pysigma-backend-sqlite``) on the same events and
+  the same full rule set, as in ``tests/corpus/test_sigma_differential.py`` (one in-memory
+  SQLite table, columns filled through Ironwatch's field map, queries restricted by its
+  routing): conversion of every rule file with no cache (``convert_s``), building the table
+  (``table_build_s``) and running every query (``query_s``, and events per second from it),
+  with the rules it cannot convert and how many rules' matches differ from Ironwatch's.
 
 Run it pinned to one core, as the targets are stated for one core::
 
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.metadata
 import json
 import os
 import platform
@@ -35,9 +42,13 @@ from pathlib import Path
 from typing import Any
 
 from ironwatch.detect import SigmaEngine, load_rules
-from ironwatch.parsers.base import ParseContext
-from ironwatch.parsers.registry import parse
-from ironwatch.parsers.windows import read_evtx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.corpus.test_sigma_differential import (
+    Reference,
+    WindowsEvents,
+    read_windows_events,
+)
 
 FOLDERS = ("rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance")
 
@@ -47,23 +58,27 @@ def corpus() -> Path:
     return Path(os.environ.get("IRONWATCH_CORPUS", root.parent / "shared" / "corpus"))
 
 
-def hayabusa_events(root: Path) -> list[dict[str, Any]]:
-    ctx = ParseContext(received_us=0)
-    events = []
-    for path in sorted((root / "hayabusa-sample-evtx").rglob("*.evtx")):
-        try:
-            records = list(read_evtx(path))
-        except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
-            print(f"skipped {path}: {exc}", file=sys.stderr)
-            continue
-        for xml, _ in records:
-            if xml is None:
-                continue
-            try:
-                events.append(parse(xml, ctx, "winxml")[1])
-            except Exception:  # noqa: BLE001, S112 - unreadable records are not detection work
-                continue
-    return events
+def hayabusa_events(root: Path) -> WindowsEvents:
+    found = read_windows_events(root / "hayabusa-sample-evtx")
+    for name in found.skipped_files:
+        print(f"skipped {name}: the EVTX reader refused it", file=sys.stderr)
+    return found
+
+
+def reference(rules: list[dict[str, Any]], engine: SigmaEngine, found: WindowsEvents) -> dict[str, Any]:
+    """pySigma-SQLite's times on the same events and rules, and its agreement with ``engine``."""
+    ref = Reference(rules, found, cache_dir=None)
+    ref.convert()
+    theirs = ref.run()
+    ours: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
+    for d in engine.match_batch(found.events):
+        ours[(d.rule.path, d.rule.id)].add(found.identity[d.index])
+    return {"backend": f"pysigma-backend-sqlite {importlib.metadata.version('pysigma-backend-sqlite')}",
+            "rules_converted": len(ref.queries), "not_convertible": ref.problem_counts(),
+            "convert_s": round(ref.convert_s, 2), "table_build_s": round(ref.load_s, 2),
+            "query_s": round(ref.query_s, 2), "events_per_s": round(len(found.events) / ref.query_s),
+            "matches": sum(len(v) for v in theirs.values()),
+            "rules_differing_from_ironwatch": sum(1 for k, v in theirs.items() if ours.get(k, set()) != v)}
 
 
 def throughput(engine: SigmaEngine, events: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
@@ -105,9 +120,12 @@ def main() -> None:
     rng = random.Random(args.seed)
     sample = [r for key in sorted(by_source) for r in rng.sample(by_source[key], min(100, len(by_source[key])))]
     print("reading hayabusa events…", file=sys.stderr)
-    events = hayabusa_events(root)
+    found = hayabusa_events(root)
+    events = found.events
     full_result = throughput(full, events, args.repeat)
     sample_result = throughput(SigmaEngine(sample), events, args.repeat)
+    print("pySigma-SQLite reference…", file=sys.stderr)
+    reference_result = reference(windows, full, found)
     print(json.dumps({
         "python": platform.python_version(), "cpu_affinity": sorted(os.sched_getaffinity(0)),
         "load": {"rule_files": ruleset.files, "runnable_rules": len(ruleset.rules), "cold_s": round(cold, 2),
@@ -115,6 +133,7 @@ def main() -> None:
         "full": {"rules": len(windows), **full_result},
         "sample": {"rules": len(sample), "seed": args.seed, **sample_result},
         "ratio_full_to_sample": round(full_result["events_per_s"] / sample_result["events_per_s"], 2),
+        "reference": {"rules": len(windows), **reference_result},
     }, indent=2))
 
 
