@@ -19,11 +19,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ParseError
 from ..event import Event
-from ._syslog_common import (
-    MAX_US, RFC3339_LENIENT, civil_us, clock_us, days_in_month, fraction_us,
-    local_to_utc_us, rfc3339_parts, utc_offset_us,
-)
 from ._envelope import SYSLOG_PREFIX, open_envelope, read_syslog_envelope
+from ._syslog_common import (
+    MAX_US,
+    RFC3339_LENIENT,
+    civil_us,
+    clock_us,
+    days_in_month,
+    fraction_us,
+    local_to_utc_us,
+    rfc3339_parts,
+    utc_offset_us,
+)
 from .base import ParseContext
 from .jsonlines import epoch_unit_us
 from .rfc3164 import infer_year_us
@@ -95,6 +102,10 @@ class CefParser:
 
 
 def _split_header(text: str, pos: int) -> tuple[list[str], str]:
+    parts = text[pos:].split("|", len(_HEADER_NAMES))
+    if len(parts) >= len(_HEADER_NAMES) and not any("\\" in part for part in parts[:len(_HEADER_NAMES)]):
+        # no escapes: a plain split reads the same fields (Severity may lack its closing '|')
+        return parts[:len(_HEADER_NAMES)], parts[len(_HEADER_NAMES)] if len(parts) > len(_HEADER_NAMES) else ""
     fields: list[str] = []
     while len(fields) < len(_HEADER_NAMES):
         m = _HEADER_FIELD.match(text, pos)
@@ -114,19 +125,21 @@ def _split_header(text: str, pos: int) -> tuple[list[str], str]:
 def parse_extension(text: str) -> dict[str, str]:
     """``key=value`` pairs of a CEF extension; a value runs until the next `` key=``."""
     text = text.strip(" ")
-    pairs: dict[str, str] = {}
     if not text:
-        return pairs
-    keys = list(_EXT_KEY.finditer(text))
-    if not keys or keys[0].start() != 0:
+        return {}
+    # the pattern captures the key, so the split alternates: text before the first key, key, value, ...
+    parts = _EXT_KEY.split(text)
+    if len(parts) < 3 or parts[0]:
         raise ParseError(f"CEF extension does not start with key=value: {text[:40]!r}",
                          parser=NAME)
-    for m, following in zip(keys, [*keys[1:], None]):
-        value = text[m.end():following.start() if following else len(text)]
-        if "\\" in value:
-            value = _EXT_UNESCAPE.sub(lambda e: _EXT_ESCAPES[e.group(1)], value)
-        pairs[m.group(1)] = value  # a key given twice: the later value wins
-    return pairs
+    values = parts[2::2]
+    if "\\" in text:
+        values = [_EXT_UNESCAPE.sub(_ext_unescape, value) if "\\" in value else value for value in values]
+    return dict(zip(parts[1::2], values))  # a key given twice: the later value wins
+
+
+def _ext_unescape(m: re.Match[str]) -> str:
+    return _EXT_ESCAPES[m.group(1)]
 
 
 def severity_level(text: str) -> int | None:
@@ -164,8 +177,8 @@ def _map_ecs(ext: dict[str, str], event: Event, ctx: ParseContext) -> None:
         event["user.name"] = user
     if ext.get("proto"):
         event["network.transport"] = transport(ext["proto"])
-    outcome = ext.get("outcome", "").strip().lstrip("/").lower()
-    if outcome in OUTCOMES:
+    outcome = event_outcome(ext.get("outcome", ""))
+    if outcome is not None:
         event["event.outcome"] = outcome
     host = zone_host(event, ext.get("dvchost"))
     found_time = False
@@ -177,6 +190,12 @@ def _map_ecs(ext: dict[str, str], event: Event, ctx: ParseContext) -> None:
             if not found_time:
                 event["@timestamp"] = us
                 found_time = True
+
+
+def event_outcome(text: str) -> str | None:
+    """``event.outcome`` of an ``outcome`` value (``/Failure`` → ``failure``), None when unknown."""
+    outcome = text.strip().lstrip("/").lower()
+    return outcome if outcome in OUTCOMES else None
 
 
 def zone_host(event: Event, device_host: str | None) -> str | None:
@@ -340,6 +359,27 @@ def _local(wall_us: int, host: str | None, event: Event, ctx: ParseContext) -> i
 
 
 
-__all__ = ["CefParser", "DETECT", "ECS_IP", "ECS_PORT", "ECS_TEXT", "IPV4", "OUTCOMES", "SYSLOG_PREFIX",
-           "TIME_KEYS", "TRANSPORTS", "civil_time_us", "device_time_us", "month_number", "label_field", "parse_extension",
-           "read_syslog_envelope", "severity_level", "zone_host", "transport", "valid_ip", "valid_port"]
+__all__ = [
+    "DETECT",
+    "ECS_IP",
+    "ECS_PORT",
+    "ECS_TEXT",
+    "IPV4",
+    "OUTCOMES",
+    "SYSLOG_PREFIX",
+    "TIME_KEYS",
+    "TRANSPORTS",
+    "CefParser",
+    "civil_time_us",
+    "device_time_us",
+    "event_outcome",
+    "label_field",
+    "month_number",
+    "parse_extension",
+    "read_syslog_envelope",
+    "severity_level",
+    "transport",
+    "valid_ip",
+    "valid_port",
+    "zone_host",
+]

@@ -5,25 +5,28 @@ the worker first tries Arrow compute kernels over the whole batch: split, match,
 messages in the exact shapes this module recognises are taken; everything else (structured
 data, unusual tags, zones other than UTC, invalid UTF-8, anything odd) is returned as "slow"
 and goes through the reference parsers in ``parsers/``. A differential test holds the two
-paths to identical rows, so this module is an optimisation, never a second opinion.
+paths to identical rows, so this module is an optimisation, never a second opinion. CEF
+records (bare or behind these syslog headers) are read by ``columnar_cef``; this module reads
+the syslog header in front of them.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..intake.wal import RecordColumns
 from ..errors import ParseError
+from ..intake.wal import RecordColumns
 from ..parsers._syslog_common import FACILITY_NAMES, SEVERITY_NAMES
 from ..parsers.registry import enriched_programs, sniffer_patterns
 from ..parsers.rfc5424 import parse_structured_data
-from ..store.schema import EVENT_COLUMNS, EVENT_SCHEMA, TS
+from ..store.schema import BY_FIELD, EVENT_COLUMNS, EVENT_SCHEMA, TS
+from .columnar_cef import FIELDS_JSON, CefBatch
 from .zones import ZoneResolver
 
 _DAY_US = 86_400_000_000
@@ -37,6 +40,10 @@ _TS5424 = r"^\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?(?:Z
 _H3164 = (r"^<\d{1,3}>[A-Z][a-z]{2} {1,2}\d{1,2} (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d [^\s\[\]:]+ "
           r"[^\s\[\]:]{1,128}(?:\[\d{1,18}\])?: ")
 _DUMMY3164 = "<0>Jan 1 00:00:00 h t: "
+#: the syslog headers before ``CEF:`` that the CEF fast path reads (as the registry does: a bare
+#: PRI, RFC 5424 without structured data, RFC 3164 with or without a tag; ending in a space)
+_CEF_HEADS = (r"^$", r"^<\d{1,3}>$", r"^<\d{1,3}>1 (?:[^ ]+ ){5}- (?:.* )?$", _H3164 + r"(?:.* )?$",
+              r"^<\d{1,3}>[A-Z][a-z]{2} {1,2}\d{1,2} (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d [^\s\[\]:]+ $")
 #: key in a path's column dict for per-row extra fields (dicts kept in the JSON column)
 _EXTRA = "__extra__"
 #: the listener formats whose records may take the fast path (detect-per-message inputs)
@@ -57,14 +64,23 @@ _MARKERS = ("CEF:", "LEEF:", "%ASA-", "%FTD-", "date=", "devid=", ",TRAFFIC,", "
 _ANY_MARKER = "|".join(re.escape(m) for m in _MARKERS)
 
 
-def _claimed_elsewhere(strings: pa.Array, candidate: np.ndarray) -> np.ndarray:
-    """Rows the registry would detect as another format (see ``_CLAIMED_ELSEWHERE``)."""
-    maybe = _np(pc.match_substring_regex(strings, _ANY_MARKER))
-    rows = np.flatnonzero(maybe & candidate)
+def _claimed_elsewhere(strings: pa.Array, maybe: np.ndarray) -> np.ndarray:
+    """Rows the registry would detect as another format (see ``_CLAIMED_ELSEWHERE``), among
+    the rows ``maybe`` that carry a marker."""
+    rows = np.flatnonzero(maybe)
     claimed = np.zeros(len(strings), dtype=bool)
     if len(rows):
         claimed[rows[_np(pc.match_substring_regex(strings.take(pa.array(rows)), _CLAIMED_ELSEWHERE))]] = True
     return claimed
+
+
+def _ends_in_control(rc: RecordColumns) -> np.ndarray:
+    """Records whose last byte is CR, LF or NUL (the reference parsers strip those)."""
+    if not rc.data:
+        return np.zeros(len(rc), dtype=bool)
+    ends = rc.offsets[1:]
+    last = np.frombuffer(rc.data, dtype=np.uint8)[np.maximum(ends - 1, 0)]
+    return np.asarray((ends > rc.offsets[:-1]) & ((last == 13) | (last == 10) | (last == 0)))
 
 
 def uuid_array(ids: bytes, rows: np.ndarray) -> pa.Array:
@@ -80,6 +96,8 @@ def _nil_to_null(arr: pa.Array) -> pa.Array:
 
 def _valid_strings(binary: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Originals as a string array (invalid UTF-8 rows emptied) and a mask of valid rows."""
+    if _all_utf8(binary):
+        return binary.view(pa.string()), np.ones(len(binary), dtype=bool)
     try:
         return pc.cast(binary, pa.string()), np.ones(len(binary), dtype=bool)
     except pa.ArrowInvalid:
@@ -93,6 +111,24 @@ def _valid_strings(binary: pa.Array) -> tuple[pa.Array, np.ndarray]:
             except UnicodeDecodeError:
                 fixed.append(b"")
         return pc.cast(pa.array(fixed, pa.binary()), pa.string()), ok
+
+
+def _all_utf8(binary: pa.Array) -> bool:
+    """Whether every row is UTF-8, checked on the whole buffer at once (Arrow's cast checks
+    row by row, several times slower): ASCII, or valid UTF-8 cut only between characters."""
+    _, offsets_buffer, data_buffer = binary.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[binary.offset:binary.offset + len(binary) + 1]
+    if data_buffer is None or not len(binary):
+        return True
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    if not len(data) or data.max() < 0x80:
+        return True
+    try:
+        data.tobytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    starts = offsets[:-1] - offsets[0]
+    return bool(((data[starts[starts < len(data)]] & 0xC0) != 0x80).all())
 
 
 _ENRICHED = pa.array(sorted(enriched_programs()), pa.string())
@@ -126,14 +162,21 @@ class ColumnarSyslog:
             return None, list(range(n))
         binary = rc.originals()
         strings, utf8 = _valid_strings(binary)
-        last = pc.utf8_slice_codeunits(strings, -1)
-        ends_clean = ~_np(pc.is_in(last, value_set=pa.array(["\r", "\n", "\x00"])))
+        ends_clean = ~_ends_in_control(rc)
         candidate = eligible & utf8 & ends_clean
-        candidate &= ~_claimed_elsewhere(strings, candidate)
-        head = pc.utf8_slice_codeunits(strings, 0, 7)
-        is5424 = candidate & _np(pc.match_substring_regex(head, r"^<\d{1,3}>1 "))
+        maybe = candidate & _np(pc.match_substring_regex(strings, _ANY_MARKER))
         tables: list[pa.Table] = []
         taken = np.zeros(n, dtype=bool)
+        if maybe.any():
+            cef = CefBatch(rc.data, rc.offsets, maybe)
+            candidate[cef.rows] = maybe[cef.rows] = False  # CEF is read here or by the reference parser
+            rows, table = self._cef(rc, binary, cef)
+            if table is not None:
+                tables.append(table)
+                taken[rows] = True
+            candidate &= ~_claimed_elsewhere(strings, maybe)
+        head = pc.utf8_slice_codeunits(strings, 0, 7)
+        is5424 = candidate & _np(pc.match_substring_regex(head, r"^<\d{1,3}>1 "))
         for mask, fn in ((is5424, self._rfc5424), (candidate & ~is5424, self._rfc3164)):
             idx = np.flatnonzero(mask)
             if len(idx):
@@ -151,7 +194,8 @@ class ColumnarSyslog:
     def _rfc5424(self, rc: RecordColumns, idx: np.ndarray, s: pa.Array) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
         parts = pc.split_pattern(s, " ", max_splits=6)
         ok = _np(pc.equal(pc.list_value_length(parts), 7))
-        el = [pc.list_element(pc.if_else(pa.array(ok), parts, pa.scalar(["-"] * 7, parts.type)), i) for i in range(7)]
+        whole = parts if ok.all() else pc.if_else(pa.array(ok), parts, pa.scalar(["-"] * 7, parts.type))
+        el = [pc.list_element(whole, i) for i in range(7)]
         head, stamp, host, app, procid, msgid, rest = el
         ok &= _np(pc.match_substring_regex(head, r"^<\d{1,3}>1$"))
         ok &= _np(pc.match_substring_regex(stamp, _TS5424))
@@ -203,11 +247,12 @@ class ColumnarSyslog:
         return cols, pri, ok
 
     # -- RFC 3164 ------------------------------------------------------------------------
-    def _rfc3164(self, rc: RecordColumns, idx: np.ndarray, s: pa.Array) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
+    def _rfc3164(self, rc: RecordColumns, idx: np.ndarray, s: pa.Array,
+                 message: bool = True) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
         ok = _np(pc.match_substring_regex(s, _H3164))
         if not ok.any():
             return {}, np.zeros(len(idx), dtype=np.int64), ok
-        safe = pc.if_else(pa.array(ok), s, _DUMMY3164)
+        safe = s if ok.all() else pc.if_else(pa.array(ok), s, _DUMMY3164)
         t = [pc.list_element(pc.split_pattern(safe, " ", max_splits=6), i) for i in range(6)]
         shift = pc.equal(t[1], "")  # "Nov  4": the day is padded with a second space
         day, clock, host, tagtok = (pc.if_else(shift, t[i + 1], t[i]) for i in (1, 2, 3, 4))
@@ -222,20 +267,63 @@ class ColumnarSyslog:
         if not ok.any():
             return {}, pri, ok
         take = pa.array(np.flatnonzero(ok))
-        tag_pid = pc.split_pattern(pc.utf8_slice_codeunits(tagtok.take(take), 0, -1), "[", max_splits=1)
-        tag = pc.list_element(tag_pid, 0)
-        pid = pc.utf8_slice_codeunits(pc.list_element(pc.if_else(pc.equal(pc.list_value_length(tag_pid), 2), tag_pid,
-                                                                  pa.scalar(["", ""], tag_pid.type)), 1), 0, -1)
+        # the token is 'tag:' or 'tag[digits]:' (_H3164)
+        tag_pid = pc.utf8_slice_codeunits(tagtok.take(take), 0, -1)
+        tag = pc.replace_substring_regex(tag_pid, r"\[\d*\]$", "", max_replacements=1)
+        pid = pc.utf8_slice_codeunits(pc.replace_substring_regex(tag_pid, r"^[^\[]*", "", max_replacements=1), 1, -1)
         pid = pc.if_else(pc.equal(pid, ""), pa.scalar(None, pa.string()), pid)
-        msg = pc.replace_substring_regex(s.take(take), _H3164, "", max_replacements=1)
-        msg = pc.if_else(pc.equal(msg, ""), pa.scalar(None, pa.string()), msg)
         host_t = host.take(take)
         cols = {
             "@timestamp": pa.array(ts[ok], TS), "host.name": host_t, "log.syslog.hostname": host_t,
             "log.syslog.appname": tag, "process.name": tag, "log.syslog.procid": pid, "process.pid": _pid(pid),
-            "event.timezone": pa.array(["UTC"] * len(take)), "message": msg,
-            "log.syslog.format": pa.array(["rfc3164"] * len(take)),
+            "event.timezone": pa.array(["UTC"] * len(take)), "log.syslog.format": pa.array(["rfc3164"] * len(take)),
         }
+        if message:  # (not needed for a header in front of a CEF record)
+            msg = pc.replace_substring_regex(s.take(take), _H3164, "", max_replacements=1)
+            cols["message"] = pc.if_else(pc.equal(msg, ""), pa.scalar(None, pa.string()), msg)
+        return cols, pri, ok
+
+    # -- CEF -------------------------------------------------------------------------------
+    def _cef(self, rc: RecordColumns, binary: pa.Array, cef: CefBatch) -> tuple[np.ndarray, pa.Table | None]:
+        """(record indices, table) of the CEF records read here."""
+        kinds = [_np(pc.match_substring_regex(cef.head, pattern)) for pattern in _CEF_HEADS]
+        ok = cef.read(np.logical_or.reduce(kinds))
+        readers = (self._no_header, self._pri_only, self._rfc5424, self._rfc3164_head, self._rfc3164_untagged)
+        parts = []
+        for kind, reader in zip(kinds, readers):
+            local = np.flatnonzero(ok & kind)
+            if len(local):
+                header, pri, good = reader(rc, cef.rows[local], cef.head.take(pa.array(local)))
+                header.pop("message", None)  # the CEF Name or msg is the message
+                if good.any():
+                    parts.append((local[good], header, pri[good]))
+        if not parts:
+            return np.zeros(0, dtype=np.int64), None
+        local = np.concatenate([p[0] for p in parts])
+        order = np.argsort(local, kind="stable")
+        local = local[order]
+        cols = _merge_parts([(len(p[0]), p[1]) for p in parts], order)
+        body = cef.columns(local)
+        cols["@timestamp"] = pc.coalesce(body.pop("@timestamp"), cols["@timestamp"])
+        rows = cef.rows[local]
+        return rows, _build(rc, binary, rows, np.concatenate([p[2] for p in parts])[order], {**cols, **body})
+
+    def _no_header(self, rc: RecordColumns, idx: np.ndarray, s: pa.Array) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
+        return {"@timestamp": pa.array(rc.received[idx], TS)}, np.full(len(idx), -1, dtype=np.int64), \
+            np.ones(len(idx), dtype=bool)
+
+    def _pri_only(self, rc: RecordColumns, idx: np.ndarray, s: pa.Array) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
+        pri = _np_int(pc.utf8_slice_codeunits(s, 1, -1), np.ones(len(idx), dtype=bool))
+        return {"@timestamp": pa.array(rc.received[idx], TS)}, pri, pri <= 191
+
+    def _rfc3164_head(self, rc: RecordColumns, idx: np.ndarray, s: pa.Array) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
+        return self._rfc3164(rc, idx, s, message=False)
+
+    def _rfc3164_untagged(self, rc: RecordColumns, idx: np.ndarray, s: pa.Array) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
+        """``<PRI>Mmm dd hh:mm:ss host`` alone: read with a stand-in tag, which is then dropped."""
+        cols, pri, ok = self._rfc3164(rc, idx, pc.binary_join_element_wise(s, "t: ", ""), message=False)
+        for field in ("log.syslog.appname", "process.name", "log.syslog.procid", "process.pid"):
+            cols.pop(field, None)
         return cols, pri, ok
 
     def _utc_senders(self, rc: RecordColumns, idx: np.ndarray, host: pa.Array, ok: np.ndarray) -> np.ndarray:
@@ -246,6 +334,21 @@ class ColumnarSyslog:
         addresses = [rc.meta[int(rc.meta_index[i])][2] for i in idx]
         return np.fromiter((bool(o) and self.zones.for_address(a)(h).key == "UTC"
                             for a, h, o in zip(addresses, hosts, ok)), dtype=bool, count=len(idx))
+
+
+def _merge_parts(parts: list[tuple[int, dict[str, pa.Array]]], order: np.ndarray) -> dict[str, pa.Array]:
+    """Columns of several row groups (``(rows, columns)``, a field missing means nulls) as one,
+    rows in ``order`` (indices into the groups' rows, concatenated)."""
+    if len(parts) == 1:
+        return dict(parts[0][1])
+    fields = dict.fromkeys(field for _, cols in parts for field in cols)
+    take = pa.array(order)
+    merged = {}
+    for field in fields:
+        typ = BY_FIELD[field].arrow
+        chunks = [cols[field].cast(typ) if field in cols else pa.nulls(n, typ) for n, cols in parts]
+        merged[field] = pa.concat_arrays(chunks).take(take)
+    return merged
 
 
 def _structured_data(rests: list[str]) -> tuple[list[object], list[str], list[bool]]:
@@ -306,16 +409,22 @@ def _infer_year_utc(mon: pa.Array, day: pa.Array, clock: pa.Array, month: pa.Arr
     chosen = np.zeros(len(received), dtype=np.int64)
     found = np.zeros(len(received), dtype=bool)
     for delta in (1, 0, -1):
-        y = pa.array(year + delta).cast(pa.string())
-        text = pc.binary_join_element_wise(y, mon, pc.utf8_lpad(day, 2, "0"), clock, " ")
+        # next year only for 1-2 January; each later year only for rows still without one
+        rows = np.flatnonzero(ok & ~found & ((month_n == 1) & (day_n <= 2) if delta == 1 else True))
+        if not len(rows):
+            continue
+        take = pa.array(rows)
+        y = pa.array(year[rows] + delta).cast(pa.string())
+        text = pc.binary_join_element_wise(y, mon.take(take), pc.utf8_lpad(day.take(take), 2, "0"), clock.take(take), " ")
         parsed = pc.strptime(text, format="%Y %b %d %H:%M:%S", unit="us", error_is_null=True)
         valid = _np(pc.is_valid(parsed))
         safe = pc.fill_null(parsed, pa.scalar(0, pa.timestamp("us")))
-        real = valid & (_np(pc.equal(pc.day(safe), pa.array(day_n))) & (pc.month(safe).to_numpy(zero_copy_only=False) == month_n))
+        real = valid & (_np(pc.equal(pc.day(safe), pa.array(day_n[rows])))
+                        & (pc.month(safe).to_numpy(zero_copy_only=False) == month_n[rows]))
         us = pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False)
-        pick = real & ~found & (us <= limit) & ((delta != 1) | ((month_n == 1) & (day_n <= 2)))
-        chosen[pick] = us[pick]
-        found |= pick
+        pick = real & (us <= limit[rows])
+        chosen[rows[pick]] = us[pick]
+        found[rows[pick]] = True
     return chosen, found & ok
 
 
@@ -326,6 +435,12 @@ def _fields_json(extra: dict[str, object] | None, path: str | None) -> str | Non
     return orjson.dumps(extra, option=orjson.OPT_NON_STR_KEYS).decode() if extra else None
 
 
+def _json_with_paths(fields: pa.Array, row_paths: list[str | None]) -> pa.Array:
+    """JSON objects (never empty) with ``log.file.path`` added last, as the reference path adds it."""
+    ends = pa.array([f',"log.file.path":{orjson.dumps(p).decode()}}}' if p is not None else "}" for p in row_paths])
+    return pc.binary_join_element_wise(pc.utf8_slice_codeunits(fields, 0, -1), ends, "")
+
+
 def _build(rc: RecordColumns, binary: pa.Array, rows: np.ndarray, pri: np.ndarray, cols: dict[str, pa.Array]) -> pa.Table:
     n = len(rows)
     take = pa.array(rows)
@@ -333,30 +448,35 @@ def _build(rc: RecordColumns, binary: pa.Array, rows: np.ndarray, pri: np.ndarra
     listeners = pa.array(["import" if m[0].startswith("import:") else m[0] for m in rc.meta]).take(meta_rows)
     addresses = pa.array([m[2] or None for m in rc.meta], pa.string()).take(meta_rows)
     cols = dict(cols)
-    fmt = cols["log.syslog.format"]
-    cols["log.syslog.priority"] = pa.array(pri)
-    cols["log.syslog.facility.code"] = pa.array(pri >> 3)
-    cols["log.syslog.facility.name"] = _FAC.take(pa.array(pri >> 3))
-    cols["log.syslog.severity.code"] = pa.array(pri & 7)
-    cols["log.syslog.severity.name"] = _SEV.take(pa.array(pri & 7))
+    none = None if (pri >= 0).all() else pri < 0  # no PRI (bare CEF): no priority fields
+    pri = np.maximum(pri, 0)
+    cols["log.syslog.priority"] = pa.array(pri, mask=none)
+    cols["log.syslog.facility.code"] = pa.array(pri >> 3, mask=none)
+    cols["log.syslog.facility.name"] = _FAC.take(pa.array(pri >> 3, mask=none))
+    cols["log.syslog.severity.code"] = pa.array(pri & 7, mask=none)
+    cols["log.syslog.severity.name"] = _SEV.take(pa.array(pri & 7, mask=none))
     cols["event.kind"] = pa.array(["event"] * n)
-    cols["event.dataset"] = pa.array(["syslog"] * n)
+    cols.setdefault("event.dataset", pa.array(["syslog"] * n))
     cols["event.id"] = uuid_array(rc.ids, rows)
     cols["event.created"] = pa.array(rc.received[rows], TS)
     cols["event.original"] = binary.take(take)
     cols["log.source.address"] = addresses
     cols["ironwatch.listener"] = listeners
     cols["ironwatch.wal_offset"] = pa.array(rc.wal_offset[rows], pa.uint64())
-    cols["ironwatch.parser"] = fmt
+    if "ironwatch.parser" not in cols:
+        cols["ironwatch.parser"] = cols["log.syslog.format"]
     arrays = []
     for c in EVENT_COLUMNS:
         a = cols.get(c.field)
         arrays.append(pa.nulls(n, c.arrow) if a is None else (a if a.type == c.arrow else a.cast(c.arrow)))
     extra = cols.get(_EXTRA)
     paths = [m[0][7:] if m[0].startswith("import:") else None for m in rc.meta]
-    if extra is None and not any(paths):
+    row_paths = [paths[i] for i in rc.meta_index[rows].tolist()] if any(p is not None for p in paths) else None
+    if FIELDS_JSON in cols:
+        arrays.append(cols[FIELDS_JSON] if row_paths is None else _json_with_paths(cols[FIELDS_JSON], row_paths))
+    elif extra is None and row_paths is None:
         arrays.append(pa.nulls(n, pa.string()))
     else:
-        row_paths = [paths[i] for i in rc.meta_index[rows].tolist()]
-        arrays.append(pa.array([_fields_json(e, p) for e, p in zip(extra or [None] * n, row_paths)], pa.string()))
+        arrays.append(pa.array([_fields_json(e, p) for e, p in zip(extra or [None] * n, row_paths or [None] * n)],
+                               pa.string()))
     return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
