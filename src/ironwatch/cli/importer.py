@@ -11,6 +11,7 @@ identical either way.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import time
 from collections import deque
@@ -124,7 +125,7 @@ class _OfflineSink(_Sink):
     """No server: append to the WAL and commit to the store in this process.
 
     Normalizing (parsing, Arrow columns) is the costly step. From the second batch on it
-    runs in helper processes (as many as the server would run workers) that read the batch
+    runs in helper processes (one per core, or ``pipeline.workers``) that read the batch
     back from the WAL, while this process reads files, appends and commits; batches are
     committed in the order they were appended.
     """
@@ -143,6 +144,9 @@ class _OfflineSink(_Sink):
         self.pool: ProcessPoolExecutor | None = None
         self.inflight: deque[tuple[Future[tuple[pa.Table, pa.Table]], int, int, pa.Array]] = deque()
         self.batches = 0
+        # this process mostly waits for the disk and DuckDB: one helper per core (the server
+        # runs cores - 1 workers because its core and intake need the rest)
+        self.helpers = settings.pipeline.workers or max(1, os.cpu_count() or 1)
         self.events = self.dead = 0
         self.ready: list[tuple[pa.Table, pa.Table, tuple[int, int]]] = []
         self.ready_rows = self.ready_bytes = 0
@@ -158,13 +162,13 @@ class _OfflineSink(_Sink):
             self._commit(normalize_batch(self.settings, start, self.normalizer), start, end)
             return
         if self.pool is None:
-            workers = self.settings.worker_count()
+            workers = self.helpers
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_init_helper, initargs=(self.settings,))
         # the helper sends its tables back without the originals, which this process has
         originals = pa.array([r for _, g in groups for r in g.records], pa.binary())
         self.inflight.append((self.pool.submit(_normalize_in_helper, start), start, end, originals))
-        while len(self.inflight) > self.settings.worker_count() + 2:  # helpers stay busy during a commit
+        while len(self.inflight) > self.helpers + 2:  # helpers stay busy during a commit
             self._commit_oldest()
 
     def _commit_oldest(self) -> None:
