@@ -181,8 +181,45 @@ def test_the_fast_path_is_taken_for_plain_shapes() -> None:
 
     lines = [b"<134>1 2026-11-27T10:00:00Z h a 1 m - ok", b"<38>Nov 27 10:00:00 h historian[1]: ok",
              b'<134>1 2026-11-27T10:00:00Z h a 1 m [x y="1"] sd', b'<134>1 2026-11-27T10:00:00Z h a 1 m [x y="1" bad',
-             # programs whose messages carry more than syslog's fields are the reference path's
+             # programs whose messages carry more (sshd, sudo…) are enriched here too
              b"<38>Nov 27 10:00:00 h sshd[1]: Accepted publickey for op from 10.20.9.4 port 5 ssh2",
              b"<134>1 2026-11-27T10:00:00Z h sudo 1 - - op : COMMAND=/bin/true"]
     fast, slow = NORM.columnar.parse(RecordColumns.from_records(records(lines)), LISTENER_FORMATS)
-    assert fast is not None and fast.num_rows == 3 and slow == [3, 4, 5]
+    assert fast is not None and fast.num_rows == 5 and slow == [3]
+    assert "ssh_login" in fast.column("action").to_pylist()
+
+
+#: messages of the programs linux.ENRICHERS reads, as real hosts write them
+_ENRICHED_LINES = [
+    "sshd[8812]: Failed password for invalid user plcadmin from 10.20.9.4 port 51522 ssh2",
+    "sshd[8812]: Accepted publickey for engops from 10.20.9.4 port 50022 ssh2: ED25519 SHA256:abc",
+    "sshd[8812]: pam_unix(sshd:session): session opened for user root(uid=0) by (uid=0)",
+    "sshd[8812]: Connection closed by authenticating user root 10.20.9.4 port 4242 [preauth]",
+    "sshd[8812]: error: kex_exchange_identification: Connection closed by remote host",
+    "sudo[91]: operator1 : TTY=pts/0 ; PWD=/home/operator1 ; USER=root ; COMMAND=/usr/bin/systemctl restart historian",
+    "sudo[91]: pam_unix(sudo:auth): authentication failure; logname=op uid=1000 euid=0 tty=/dev/pts/0 ruser=op rhost=  user=op",
+    "su[77]: (to root) operator1 on pts/1",
+    "useradd[5]: new user: name=histsvc, UID=998, GID=998, home=/home/histsvc, shell=/bin/bash, from=/dev/pts/0",
+    "CRON[12]: pam_unix(cron:session): session closed for user root",
+    "CRON[12]: (root) CMD (run-parts /etc/cron.hourly)",
+    "systemd-logind[300]: New session 42 of user operator1.",
+    "audispd: node=hist01 type=USER_LOGIN msg=audit(1795773600.150:502): pid=77 uid=0 auid=1000 ses=3 "
+    "msg='op=login acct=\"operator1\" exe=\"/usr/sbin/sshd\" hostname=? addr=10.20.9.4 terminal=ssh res=success'",
+    "audit: type=1400 audit(1795773600.100:501): apparmor=\"DENIED\" operation=\"open\" profile=\"x\"",
+    "sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=10.20.9.4  user=root",
+    "passwd[4]: pam_unix(passwd:chauthtok): password changed for operator1",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(_ENRICHED_LINES), st.sampled_from(["hist01", "-", "10.20.1.5"]), st.booleans(),
+       st.sampled_from(["", "syslog-tcp", "import:/var/log/auth.log"]))
+def test_enriched_programs_fast_equals_reference(line: str, host: str, rfc5424: bool, listener: str) -> None:
+    program, _, message = line.partition(": ")
+    name, _, pid = program.rstrip("]").partition("[")
+    if rfc5424:
+        raw = f"<38>1 2026-11-27T10:15:30Z {host} {name} {pid or '-'} - - {message}"
+    else:
+        raw = f"<38>Nov 27 10:15:30 {'' if host == '-' else host + ' '}{line}"
+    recs = records([raw.encode()], listener=listener or "syslog-tcp")
+    assert_same(NORM, recs)

@@ -21,8 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ParseError
+from ..event import Event
 from ..intake.wal import RecordColumns
 from ..parsers._syslog_common import FACILITY_NAMES, SEVERITY_NAMES
+from ..parsers.linux import ENRICHERS
 from ..parsers.registry import enriched_programs, sniffer_patterns
 from ..parsers.rfc5424 import parse_structured_data
 from ..store.schema import BY_FIELD, EVENT_COLUMNS, EVENT_SCHEMA, TS
@@ -134,19 +136,53 @@ def _all_utf8(binary: pa.Array) -> bool:
 _ENRICHED = pa.array(sorted(enriched_programs()), pa.string())
 
 
-def _leave_enriched(cols: dict[str, Any], ok: np.ndarray) -> tuple[dict[str, Any], np.ndarray]:
-    """Drops the rows of programs whose messages carry more than syslog's fields (sshd,
-    sudo, useradd…): the reference path adds those fields."""
-    if "process.name" not in cols:
-        return cols, ok
-    keep = ~_np(pc.is_in(cols["process.name"], value_set=_ENRICHED))
-    if keep.all():
-        return cols, ok
-    ok = ok.copy()
-    ok[np.flatnonzero(ok)[~keep]] = False
-    mask = pa.array(keep)
-    return {k: (v.filter(mask) if isinstance(v, (pa.Array, pa.ChunkedArray))
-                else [x for x, k2 in zip(v, keep) if k2]) for k, v in cols.items()}, ok
+#: what the fast path's rows hold in these typed columns when a row's parse left them unset
+_COLUMN_DEFAULTS = {"event.dataset": "syslog", "event.kind": "event"}
+
+
+def _enrich(cols: dict[str, Any], ok: np.ndarray) -> dict[str, Any]:
+    """Adds the fields ``linux.ENRICHERS`` read from the messages of the programs they know
+    (sshd, sudo, useradd, audit records…), as the reference path does after its syslog parse:
+    the enricher runs on the row's message (and host), and whatever it adds or changes goes
+    into the typed columns or, in the order it was added, the row's JSON fields."""
+    if "process.name" not in cols or not ok.any():
+        return cols
+    names = cols["process.name"]
+    hit = _np(pc.is_in(names, value_set=_ENRICHED))
+    if not hit.any():
+        return cols
+    rows = np.flatnonzero(hit)
+    take = pa.array(rows)
+    messages = cols["message"].take(take).to_pylist() if "message" in cols else [None] * len(rows)
+    hosts = cols["host.name"].take(take).to_pylist() if "host.name" in cols else [None] * len(rows)
+    m = len(names)
+    extras: list[dict[str, Any] | None] = list(cols.get(_EXTRA) or [None] * m)
+    typed: dict[str, dict[int, Any]] = {}
+    for pos, program, message, host in zip(rows.tolist(), names.take(take).to_pylist(), messages, hosts):
+        given: Event = {"process.name": program}
+        if message is not None:
+            given["message"] = message
+        if host is not None:
+            given["host.name"] = host
+        event = dict(given)
+        ENRICHERS[program](event)
+        for key, value in event.items():
+            if key in given and given[key] == value:
+                continue
+            if key in BY_FIELD:
+                typed.setdefault(key, {})[pos] = value
+            else:
+                extra = extras[pos] = dict(extras[pos] or {})
+                extra[key] = value
+    cols = dict(cols)
+    cols[_EXTRA] = extras
+    for key, updates in typed.items():
+        current = cols.get(key)
+        values = current.to_pylist() if current is not None else [_COLUMN_DEFAULTS.get(key)] * m
+        for pos, value in updates.items():
+            values[pos] = value
+        cols[key] = pa.array(values, BY_FIELD[key].arrow)
+    return cols
 
 
 class ColumnarSyslog:
@@ -181,7 +217,7 @@ class ColumnarSyslog:
             idx = np.flatnonzero(mask)
             if len(idx):
                 cols, pri, ok = fn(rc, idx, strings.take(pa.array(idx)))
-                cols, ok = _leave_enriched(cols, ok)
+                cols = _enrich(cols, ok)
                 if ok.any():
                     tables.append(_build(rc, binary, idx[ok], pri[ok], cols))
                     taken[idx[ok]] = True
@@ -455,7 +491,7 @@ def _build(rc: RecordColumns, binary: pa.Array, rows: np.ndarray, pri: np.ndarra
     cols["log.syslog.facility.name"] = _FAC.take(pa.array(pri >> 3, mask=none))
     cols["log.syslog.severity.code"] = pa.array(pri & 7, mask=none)
     cols["log.syslog.severity.name"] = _SEV.take(pa.array(pri & 7, mask=none))
-    cols["event.kind"] = pa.array(["event"] * n)
+    cols.setdefault("event.kind", pa.array(["event"] * n))
     cols.setdefault("event.dataset", pa.array(["syslog"] * n))
     cols["event.id"] = uuid_array(rc.ids, rows)
     cols["event.created"] = pa.array(rc.received[rows], TS)
