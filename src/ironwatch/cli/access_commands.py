@@ -88,8 +88,8 @@ def _password(args: argparse.Namespace) -> str | None:
     return sys.stdin.readline().rstrip("\n")
 
 
-def _run(s: Settings, op: str, offline: Callable[[Any], Any], **kwargs: Any) -> Any:
-    """``op`` on the running server, or ``offline(access)`` on the store when none runs."""
+def on_server_or_store(s: Settings, op: str, offline: Callable[[Any, Any], Any], **kwargs: Any) -> Any:
+    """``op`` on the running server, or ``offline(store, access)`` on the store when none runs."""
     try:
         return call(s.data_path, op, **kwargs)
     except ServerNotRunning:
@@ -101,9 +101,14 @@ def _run(s: Settings, op: str, offline: Callable[[Any], Any], **kwargs: Any) -> 
         raise IronwatchError(f"no Ironwatch store in {s.data_path} (start `ironwatch serve` first)")
     store = EventStore(s.data_path, s.store)
     try:
-        return offline(AccessService(store.con, s.data_path, s))
+        return offline(store, AccessService(store.con, s.data_path, s))
     finally:
         store.close()
+
+
+def _run(s: Settings, op: str, offline: Callable[[Any], Any], **kwargs: Any) -> Any:
+    """``op`` on the running server, or ``offline(access)`` on the store when none runs."""
+    return on_server_or_store(s, op, lambda _store, access: offline(access), **kwargs)
 
 
 def user(args: argparse.Namespace, s: Settings) -> int:

@@ -33,13 +33,12 @@ from rich.progress import (
 from ..config import Settings
 from ..core.rules import DETECTION_COLUMNS, LEVELS, RULE_COLUMNS, RuleService
 from ..detect import RoutingOptions, RuleSet, SigmaEngine, load_rules
-from ..errors import ConfigError, IronwatchError, ParseError, ServerNotRunning
+from ..errors import ConfigError, IronwatchError, ParseError
 from ..intake.files import FileReader, iter_files
 from ..parsers.base import ParseContext
 from ..parsers.registry import parse
 from ..timeutil import iso, now_us, parse_time_arg
 from .access_commands import local_actor
-from .client import call
 from .output import emit, emit_mapping
 
 BATCH = 5_000
@@ -124,20 +123,9 @@ def _load(args: argparse.Namespace, settings: Settings, paths: list[str]) -> Rul
 
 def _managed(s: Settings, op: str, offline: Callable[[RuleService], Any], **kwargs: Any) -> Any:
     """``op`` on the running server, or ``offline(rules)`` on the store when none runs."""
-    try:
-        return call(s.data_path, op, **kwargs)
-    except ServerNotRunning:
-        pass
-    from ..core.access import AccessService
-    from ..store.hot import DB_FILE, EventStore
+    from .access_commands import on_server_or_store
 
-    if not (s.data_path / DB_FILE).exists():
-        raise IronwatchError(f"no Ironwatch store in {s.data_path} (start `ironwatch serve` first)")
-    store = EventStore(s.data_path, s.store)
-    try:
-        return offline(RuleService(s, store, AccessService(store.con, s.data_path, s)))
-    finally:
-        store.close()
+    return on_server_or_store(s, op, lambda store, access: offline(RuleService(s, store, access)), **kwargs)
 
 
 def rules(args: argparse.Namespace, settings: Settings) -> int:
