@@ -118,6 +118,10 @@ class WorkDispatcher:
         self.workers[worker.ident] = worker
         try:
             await serve_requests(reader, writer, lambda req: self._serve(worker, req, reader, writer))
+        except asyncio.CancelledError:
+            # the core is stopping: asyncio's stream callback would print the cancellation
+            # as an error; the worker's batches are handed out again at the next start
+            writer.close()
         finally:
             self._release(worker)
 
