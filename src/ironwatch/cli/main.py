@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--syslog-tls", metavar="ADDR", help="syslog TLS address (default 127.0.0.1:6514; '' disables)")
     p.add_argument("--workers", type=int, help="pipeline worker processes (default: cores - 1)")
 
-    p = sub.add_parser("import", help="import log files (syslog, JSON lines; gzip read transparently)")
+    p = sub.add_parser("import", help="import log files and directories (format detected per file: EVTX, Zeek, auditd, "
+                                      "JSON, Windows XML, syslog and vendor formats; gzip read transparently)")
     _common(p)
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
     p.add_argument("--input-format", default="auto", help=_formats())
