@@ -26,6 +26,7 @@ SYSLOG_PREFIX = r"(?:<\d{1,3}>|[^|]* )?"
 SYSLOG_PREFIX_SHORTEST = r"(?:<\d{1,3}>|[^|]*? )??"
 
 _ONLY_PRI = re.compile(r"<\d{1,3}>", re.ASCII)
+_PRI_START = _ONLY_PRI
 _RFC5424_HEAD = re.compile(r"<\d{1,3}>1 ", re.ASCII)
 _RFC5424 = Rfc5424Parser()
 _RFC3164 = Rfc3164Parser()
@@ -47,16 +48,31 @@ def read_syslog_envelope(head: str, ctx: ParseContext, parser: str) -> Event:
         pri, _ = parse_pri(head, parser)
         event.update(PRIORITY_FIELDS[pri])
         return event
-    syslog = _RFC5424 if _RFC5424_HEAD.match(head + " ") else _RFC3164
-    try:
-        fields = syslog.parse(head.encode(), ctx)
-    except ParseError as exc:
-        raise ParseError(f"syslog header before the payload: {exc.reason}", parser=parser) from exc
+    fields = _syslog_fields(head, ctx, parser)
     fields.pop("message", None)
     return fields
 
 
-__all__ = ["SYSLOG_PREFIX", "SYSLOG_PREFIX_SHORTEST", "read_syslog_envelope"]
+def _syslog_fields(text: str, ctx: ParseContext, parser: str) -> Event:
+    syslog = _RFC5424 if _RFC5424_HEAD.match(text + " ") else _RFC3164
+    try:
+        return syslog.parse(text.encode(), ctx)
+    except ParseError as exc:
+        raise ParseError(f"syslog header before the payload: {exc.reason}", parser=parser) from exc
+
+
+def split_syslog_message(text: str, ctx: ParseContext, parser: str) -> tuple[Event, str]:
+    """(header fields, message) of a line that starts with a PRI, read by the syslog parsers
+    (for payloads with no start marker of their own, such as ``key=value`` pairs); a line
+    without a PRI is all message, with the receipt time."""
+    if not _PRI_START.match(text):
+        return {"@timestamp": ctx.received_us}, text
+    fields = _syslog_fields(text, ctx, parser)
+    return fields, str(fields.pop("message", "") or "")
+
+
+__all__ = ["SYSLOG_PREFIX", "SYSLOG_PREFIX_SHORTEST", "open_envelope", "read_syslog_envelope",
+           "split_syslog_message"]
 
 
 def open_envelope(raw: bytes, start: re.Pattern[str], ctx: ParseContext, parser: str,

@@ -17,17 +17,12 @@ from ..errors import ParseError
 from ..event import Event
 from .base import ParseContext
 from .cef import map_fields, transport
-from .rfc3164 import Rfc3164Parser
-from .rfc5424 import Rfc5424Parser
+from ._envelope import split_syslog_message
 
 NAME = "kv"
 
 _PAIR = re.compile(r'([A-Za-z0-9_.:@/-]+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))', re.ASCII | re.DOTALL)
 _UNESCAPE = re.compile(r'\\(["\\])')
-_PRI = re.compile(r"<\d{1,3}>", re.ASCII)
-_RFC5424_HEAD = re.compile(r"<\d{1,3}>1 ", re.ASCII)
-_RFC5424 = Rfc5424Parser()
-_RFC3164 = Rfc3164Parser()
 _ECS_IP = {"src": "source.ip", "srcip": "source.ip", "src_ip": "source.ip",
            "dst": "destination.ip", "dstip": "destination.ip", "dst_ip": "destination.ip"}
 _ECS_PORT = {"sport": "source.port", "srcport": "source.port", "spt": "source.port",
@@ -56,15 +51,7 @@ class KeyValueParser:
     name = NAME
 
     def parse(self, raw: bytes, ctx: ParseContext) -> Event:
-        text = raw.decode("utf-8", "replace").strip("\r\n\x00 \t")
-        event: Event = {"@timestamp": ctx.received_us}
-        if _PRI.match(text):
-            syslog = _RFC5424 if _RFC5424_HEAD.match(text) else _RFC3164
-            try:
-                event = syslog.parse(text.encode(), ctx)
-            except ParseError as exc:
-                raise ParseError(f"syslog header before the pairs: {exc.reason}", parser=NAME) from exc
-            text = str(event.pop("message", "") or "")
+        event, text = split_syslog_message(raw.decode("utf-8", "replace").strip("\r\n\x00 \t"), ctx, NAME)
         pairs = parse_pairs(text)
         if not pairs:
             raise ParseError("no key=value pair in the record", parser=NAME)
