@@ -70,39 +70,40 @@ class _Acks:
 
 
 def split_envelopes(body: bytes) -> list[bytes]:
-    """HEC event bodies are JSON objects one after another, with or without newlines."""
-    lines = [ln for ln in body.split(b"\n") if ln.strip()]
+    """HEC event bodies are JSON objects one after another, with or without newlines; each
+    must hold a non-blank ``event`` (as Splunk, the whole batch is refused otherwise)."""
+    lines = [ln.strip() for ln in body.split(b"\n") if ln.strip()]
     try:
-        if all(isinstance(orjson.loads(ln), dict) for ln in lines):
-            return [ln.strip() for ln in lines]
+        docs = [(ln, orjson.loads(ln)) for ln in lines]
     except orjson.JSONDecodeError:
-        pass
+        docs = _decode_stream(body)
+    for n, (_raw, doc) in enumerate(docs):
+        if not isinstance(doc, dict) or "event" not in doc:
+            raise HTTPException(400, f"Event field is required (event {n})")
+        if doc["event"] in ("", None):
+            raise HTTPException(400, f"Event field cannot be blank (event {n})")
+    return [raw for raw, _doc in docs]
+
+
+def _decode_stream(body: bytes) -> list[tuple[bytes, Any]]:
+    """(text, value) of each JSON value in a body that is not one value a line."""
     try:
         text = body.decode()
     except UnicodeDecodeError as exc:
         raise HTTPException(400, f"Invalid data format: body is not UTF-8 ({exc.reason})") from exc
     decoder, pos = json.JSONDecoder(), 0
-    out: list[bytes] = []
+    out: list[tuple[bytes, Any]] = []
     while True:
         while pos < len(text) and text[pos] in " \t\r\n":
             pos += 1
         if pos >= len(text):
             return out
         try:
-            _obj, end = decoder.raw_decode(text, pos)
+            doc, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise HTTPException(400, f"Invalid data format: event {len(out)}: {exc.msg}") from exc
-        out.append(text[pos:end].encode())
+        out.append((text[pos:end].encode(), doc))
         pos = end
-
-
-def _check_envelopes(records: list[bytes]) -> None:
-    for n, rec in enumerate(records):
-        doc = orjson.loads(rec)
-        if not isinstance(doc, dict) or "event" not in doc:
-            raise HTTPException(400, f"Event field is required (event {n})")
-        if doc["event"] in ("", None):
-            raise HTTPException(400, f"Event field cannot be blank (event {n})")
 
 
 async def _append(intake: IntakeClient, records: list[bytes], listener: str, fmt: str, request: Request) -> int:
@@ -136,7 +137,6 @@ def build_hec(intake: IntakeClient, max_body: int) -> APIRouter:
         records = split_envelopes(await read_body(request, max_body))
         if not records:
             raise HTTPException(400, "No data")
-        _check_envelopes(records)
         await _append(intake, records, "hec", "hec", request)
         return success(request)
 
