@@ -7,7 +7,7 @@ from typing import Any
 
 from ..config import Settings, iter_settings
 from ..errors import IronwatchError, ServerNotRunning
-from ..timeutil import now_us, parse_time_arg
+from ..timeutil import parse_time_arg
 from .client import call
 from .output import emit, emit_mapping
 
@@ -77,10 +77,8 @@ SOURCE_COLUMNS = ("host", "format", "sender", "first_seen", "last_seen", "events
 
 
 def _offline_sources(store: Any, s: Settings) -> list[dict[str, Any]]:
-    from ..store.health import SilenceRule, readable
-
-    rule = SilenceRule.from_settings(s.selfmon)
-    return [readable(src) for src in store.health.sources(rule, now_us(), store.cursor())]
+    rows: list[dict[str, Any]] = store.health.report(s.selfmon, store.cursor())
+    return rows
 
 
 def status(args: argparse.Namespace, s: Settings) -> int:

@@ -18,9 +18,7 @@ import orjson
 
 from ..config import Settings
 from ..errors import IronwatchError, StoreError
-from ..store.health import SilenceRule, readable
 from ..store.hot import EventStore, list_dead_letters, search_events
-from ..timeutil import now_us
 from ..util.counters import SharedCounters, intake_counters
 from .access import AccessService
 from .replay import replay_dead_letters
@@ -84,8 +82,7 @@ class CoreService:
         await self.on_store_thread(self.access.record, actor, source, action, target, outcome, details)
 
     def _sources(self) -> list[dict[str, Any]]:
-        rule = SilenceRule.from_settings(self.settings.selfmon)
-        return [readable(src) for src in self.store.health.sources(rule, now_us(), self.store.cursor())]
+        return self.store.health.report(self.settings.selfmon, self.store.cursor())
 
     async def sources(self) -> list[dict[str, Any]]:
         """Source health: per host and format (see ``store.health``)."""

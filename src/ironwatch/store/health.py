@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..timeutil import iso, parse_duration_us
+from ..timeutil import now_us as current_us
 from .schema import TS
 
 SKEW_BOUNDS_S = (-3600, -300, -60, -5, 5, 60, 300, 3600)
@@ -198,6 +199,11 @@ class SourceHealth:
                 "silent_since_us": silent_since,
             })
         return out
+
+    def report(self, selfmon: Any, con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+        """Every source as ``ironwatch status``, ``sources`` and the API show it (times as text)."""
+        rule = SilenceRule.from_settings(selfmon)
+        return [readable(src) for src in self.sources(rule, current_us(), con)]
 
     def check_silence(self, rule: SilenceRule, now_us: int) -> list[dict[str, Any]]:
         """Sources that just fell silent (marked so in the store); one entry each. Runs on
