@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 
 from tests.unit.test_files import AUDIT, WINXML, ZEEK_HEADER, ZEEK_ROWS
 
