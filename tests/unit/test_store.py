@@ -127,7 +127,7 @@ def test_segment_migration_turns_json_fields_into_varchar(tmp_path: Path) -> Non
     s.con.execute("DELETE FROM schema_version WHERE version >= 4")
     s.close()
     s2 = EventStore(tmp_path, Settings().store)
-    assert s2.applied_migrations == ["0004_fields_varchar.sql", "0005_detections.sql"]
+    assert s2.applied_migrations[:2] == ["0004_fields_varchar.sql", "0005_detections.sql"]
     types = dict(s2.con.execute(f"SELECT column_name, data_type FROM information_schema.columns "
                                 f"WHERE table_name = '{seg}'").fetchall())
     assert types["fields"] == "VARCHAR"
@@ -140,3 +140,27 @@ def test_no_extension_is_ever_fetched(store: EventStore) -> None:
     row = store.con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone()
     assert row is not None and row[0] is False
     assert isinstance(store.con, duckdb.DuckDBPyConnection)
+
+
+def test_bulky_columns_are_zstd_compressed(store: EventStore) -> None:
+    xml = b"<Event>" + b"<Data Name='CommandLine'>powershell -enc " + b"QUJD" * 400 + b"</Data></Event>"
+    commit(store, [b"<134>1 2026-11-27T10:00:00Z ws01 app 1 - - " + xml] * 3000, 0)
+    store.con.execute("CHECKPOINT")
+    [seg] = store.segments()
+    methods = dict(store.con.execute(
+        "SELECT column_name, list(DISTINCT compression) FROM pragma_storage_info(?) "
+        "WHERE column_name IN ('message', 'original', 'fields') AND compression <> 'Constant' GROUP BY ALL",
+        [seg]).fetchall())
+    assert methods == {"message": ["ZSTD"], "original": ["ZSTD"], "fields": ["ZSTD"]}
+    [tags] = store.con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    assert tags[0]["storage_version"].startswith("v1.5")
+
+
+def test_a_store_in_the_older_storage_format_still_opens_and_stores(tmp_path: Path) -> None:
+    # a store created before this release: DuckDB's default storage format, no zstd
+    duckdb.connect(str(tmp_path / "ironwatch.duckdb")).close()
+    s = EventStore(tmp_path, Settings().store)
+    assert commit(s, LINES, 0) == (3, 1, 0)
+    s.con.execute("CHECKPOINT")
+    assert [e["host.name"] for e in search_events(s, "sshd", None, None, 10)] == ["hist01"]
+    s.close()

@@ -24,7 +24,9 @@ from ..errors import WalError
 from ..intake.wal import WalReader
 from ..util.sockets import serve_requests, write_json
 
-MAX_OUTSTANDING_SETS = 3
+#: done sets a worker may have waiting for the core's commit before it gets more work; the
+#: sets wait on disk, and enough of them make up a whole DuckDB row group (``server.COMMIT_ROWS``)
+MAX_OUTSTANDING_SETS = 6
 
 
 @dataclass
@@ -105,6 +107,10 @@ class WorkDispatcher:
                 for w in self.workers.values():
                     w.wake.set()
             await asyncio.sleep(0.02)
+
+    def can_hand_in(self) -> bool:
+        """Whether some worker may still hand in a set before the core commits."""
+        return any(w.uncommitted_sets < MAX_OUTSTANDING_SETS for w in self.workers.values())
 
     def committed(self, worker_ident: int) -> None:
         w = self.workers.get(worker_ident)

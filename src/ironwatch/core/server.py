@@ -13,17 +13,17 @@ import asyncio
 import os
 import signal
 import time
-from typing import Any
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-
-
+from pathlib import Path
+from typing import Any
 
 import psutil
 import pyarrow as pa
 
 from ..config import Settings
 from ..errors import StoreError
-from ..pipeline.spool import complete_sets, read_detections, read_manifest, read_set, remove_set, set_rows
+from ..pipeline.spool import complete_sets, read_detections, read_manifest, read_set, remove_set, set_size
 from ..store.health import SilenceRule
 from ..store.hot import EventStore
 from ..timeutil import iso, now_us
@@ -36,7 +36,35 @@ from .intake_client import IntakeClient
 from .rpc import RpcServer
 from .service import CoreService
 
-MAX_SETS_PER_COMMIT = 8
+#: one DuckDB row group: a transaction of this many rows is written to the database file directly
+COMMIT_ROWS = 122_880
+#: sets this large mean a busy pipeline: the core then waits for a row group's worth
+COMMIT_BUSY_ROWS = COMMIT_ROWS // 8
+#: the longest the core waits for more sets before committing what it has
+COMMIT_WAIT_S = 1.0
+#: the most rows, event bytes and sets one commit takes (bounds the core's memory)
+COMMIT_MAX_ROWS = 2 * COMMIT_ROWS
+COMMIT_MAX_BYTES = 256 << 20
+MAX_SETS_PER_COMMIT = 16
+
+
+@dataclass
+class _Commit:
+    """The spool sets (worker, name) gathered for one commit."""
+
+    sets: list[tuple[int, str]] = field(default_factory=list)
+    rows: int = 0
+    size: int = 0
+
+    def add(self, spool: Path, item: tuple[int, str]) -> None:
+        rows, size = set_size(spool, item[1])
+        self.sets.append(item)
+        self.rows += rows
+        self.size += size
+
+    def full(self) -> bool:
+        return (len(self.sets) >= MAX_SETS_PER_COMMIT or self.rows >= COMMIT_MAX_ROWS
+                or self.size >= COMMIT_MAX_BYTES)
 
 
 class Core:
@@ -89,21 +117,38 @@ class Core:
         self.counters.add("detections_stored", result.detections)
         return result.events, result.dead, result.skipped_batches
 
-    def _take_queued(self, first: tuple[int, str]) -> list[tuple[int, str]]:
-        """The first queued set and as many more as fit in one transaction's row budget
-        (bigger transactions cost DuckDB less per row; the budget bounds the core's memory)."""
-        taken = [first]
-        budget = 2 * self.settings.pipeline.batch_max_events - set_rows(self.spool, first[1])
-        while len(taken) < MAX_SETS_PER_COMMIT and not self.commits.empty() and budget > 0:
-            item = self.commits.get_nowait()
-            taken.append(item)
-            budget -= set_rows(self.spool, item[1])
-        return taken
+    def _take_queued(self, pending: _Commit) -> None:
+        """Adds queued sets to ``pending`` while it is within one commit's budget."""
+        while not pending.full() and not self.commits.empty():
+            pending.add(self.spool, self.commits.get_nowait())
+
+    async def _next_commit(self) -> list[tuple[int, str]]:
+        """The sets of the next commit.
+
+        At low rates each set is committed as soon as it is done (events are searchable at
+        once). When the sets come in large (``COMMIT_BUSY_ROWS`` or more: a busy pipeline),
+        the core waits up to ``COMMIT_WAIT_S`` for a whole DuckDB row group: a commit of
+        ``COMMIT_ROWS`` or more is written straight to the database file instead of first
+        to DuckDB's own log, which costs the store about a third less per event."""
+        pending = _Commit()
+        pending.add(self.spool, await self.commits.get())
+        self._take_queued(pending)
+        if not COMMIT_BUSY_ROWS <= pending.rows < COMMIT_ROWS:
+            return pending.sets
+        deadline = time.monotonic() + COMMIT_WAIT_S
+        while pending.rows < COMMIT_ROWS and not pending.full() and self.dispatcher.can_hand_in():
+            try:
+                item = await asyncio.wait_for(self.commits.get(), deadline - time.monotonic())
+            except TimeoutError:
+                break
+            pending.add(self.spool, item)
+            self._take_queued(pending)
+        return pending.sets
 
     async def committer(self) -> None:
         stall = self.data_dir / "run" / "stall-store"
         while True:
-            taken = self._take_queued(await self.commits.get())
+            taken = await self._next_commit()
             while self._test_hooks and stall.exists():
                 self.counters["store_stalled"] = 1
                 await asyncio.sleep(0.05)

@@ -71,10 +71,10 @@ def read_set(spool: Path, name: str) -> tuple[pa.Table, pa.Table, list[tuple[int
     return events, dead, [(int(s), int(e)) for s, e in meta["batches"]]
 
 
-def set_rows(spool: Path, name: str) -> int:
-    """Events plus dead letters in a set, from its manifest."""
+def set_size(spool: Path, name: str) -> tuple[int, int]:
+    """Events plus dead letters in a set (from its manifest), and the bytes of its events."""
     meta: dict[str, Any] = orjson.loads((spool / f"{name}.json").read_bytes())
-    return int(meta["events"]) + int(meta["dead"])
+    return int(meta["events"]) + int(meta["dead"]), (spool / f"{name}.events.arrow").stat().st_size
 
 
 def remove_set(spool: Path, name: str) -> None:

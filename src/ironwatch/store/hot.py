@@ -31,6 +31,9 @@ from .schema import EVENT_COLUMNS, FIELDS_COLUMN, HASH_EXPR, segment_columns_sql
 DB_FILE = "ironwatch.duckdb"
 _SEGMENT = re.compile(r"^ev_\d{8}$")
 _DAY_US = 86_400_000_000
+#: the storage format of a store this release creates (zstd for the bulky columns needs
+#: 1.2 or later); a store created earlier keeps its own format and opens as before
+STORAGE_VERSION = "v1.5.0"
 
 
 def connect(path: Path, settings: StoreSettings | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -38,7 +41,7 @@ def connect(path: Path, settings: StoreSettings | None = None, read_only: bool =
     s = settings or StoreSettings()
     config: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false",
               "memory_limit": s.memory_limit, "threads": str(s.threads),
-              "checkpoint_threshold": s.checkpoint_threshold}
+              "checkpoint_threshold": s.checkpoint_threshold, "storage_compatibility_version": STORAGE_VERSION}
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
