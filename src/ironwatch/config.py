@@ -242,8 +242,13 @@ def validate(s: Settings) -> None:
         if value:
             parse_addr(value, f"syslog.{addr_name}")
     host, _ = parse_addr(s.http.listen, "http.listen")
-    if not s.http.tls and not ipaddress.ip_address(_resolve_loopback(host)).is_loopback:
-        raise ConfigError("http.tls: plain HTTP is only allowed on a loopback address")
+    if not s.http.tls and not _is_loopback(host):
+        raise ConfigError(f"http.tls: plain HTTP is only allowed on a loopback address (127.0.0.1, ::1 or "
+                          f"localhost), not {host!r}")
+    for section, where in ((s.http, "http"), (s.syslog, "syslog")):
+        if bool(section.cert) != bool(section.key):
+            given, missing = ("cert", "key") if section.cert else ("key", "cert")
+            raise ConfigError(f"{where}.{given} is set but {where}.{missing} is not: a certificate needs its key")
     zone(s.time.default_zone)
     for src in s.time.sources:
         zone(src.zone)
@@ -269,8 +274,15 @@ def validate_pin(pin: FormatPin, where: str) -> None:
         raise ConfigError(f"{where}: listener must be syslog-udp, syslog-tcp or syslog-tls, not {pin.listener!r}")
 
 
-def _resolve_loopback(host: str) -> str:
-    return "127.0.0.1" if host == "localhost" else host
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address; host names other than localhost are not
+    resolved (what a name resolves to can change after the check)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_addr(text: str, what: str = "address") -> tuple[str, int]:

@@ -1,14 +1,19 @@
-"""The CLI without a running server: import (gzip, directories), search, status, dead letters, WAL."""
+"""The CLI without a running server: import (gzip, directories), search, status, dead letters, WAL,
+users, tokens and the audit trail (the same audit entries as through the server's socket)."""
 
 from __future__ import annotations
 
 import gzip
+import io
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import orjson
 import pytest
 
 from ironwatch.cli.main import main
+from ironwatch.core.access import local_actor
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict]:
@@ -63,8 +68,6 @@ def test_unknown_format_and_missing_store_are_clear_errors(tmp_path: Path, capsy
 
 def test_audit_verify_names_an_edited_entry_and_catches_truncation(tmp_path: Path,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    import duckdb
-
     data = str(tmp_path / "data")
     log = tmp_path / "x.log"
     log.write_bytes(b"<134>1 2026-11-27T10:00:00Z plc-gw-01 modbusd 7 POLL - ok\n")
@@ -82,6 +85,15 @@ def test_audit_verify_names_an_edited_entry_and_catches_truncation(tmp_path: Pat
     assert "audit entry 2 (user.add by local:" in capsys.readouterr().err
     con = duckdb.connect(str(tmp_path / "data" / "ironwatch.duckdb"))
     con.execute("UPDATE audit_log SET target = 'erik' WHERE seq = 2")
+    con.close()
+    assert main(["audit", "verify", "--data-dir", data]) == 0
+    capsys.readouterr()
+    con = duckdb.connect(str(tmp_path / "data" / "ironwatch.duckdb"))
+    con.execute("DELETE FROM audit_log WHERE seq = 3")  # an entry in the middle
+    con.close()
+    assert main(["audit", "verify", "--data-dir", data]) == 2
+    assert "audit entry 3 is missing (next is 4): entries were deleted" in capsys.readouterr().err
+    con = duckdb.connect(str(tmp_path / "data" / "ironwatch.duckdb"))
     con.execute("DELETE FROM audit_log WHERE seq >= 3")  # truncate the newest entries...
     from ironwatch.store.integrity import Signer
     [(seq, link)] = con.execute("SELECT seq, link FROM audit_log ORDER BY seq DESC LIMIT 1").fetchall()
@@ -92,6 +104,97 @@ def test_audit_verify_names_an_edited_entry_and_catches_truncation(tmp_path: Pat
     capsys.readouterr()
     assert main(["audit", "verify", "--data-dir", data, "--expect-head", head]) == 2
     assert "is not in the audit trail" in capsys.readouterr().err
+
+
+def audit_since(capsys: pytest.CaptureFixture[str], data: str, seq: int) -> list[dict[str, Any]]:
+    """Audit entries after ``seq``, oldest first, without the reads of the trail itself."""
+    entries = run(capsys, "audit", "list", "--data-dir", data, "--output", "json", "--limit", "10000")
+    return sorted((e for e in entries if e["seq"] > seq and e["action"] != "audit.read"), key=lambda e: e["seq"])
+
+
+def last_seq(data: str) -> int:
+    return int(orjson.loads((Path(data) / "audit-head.json").read_bytes())["seq"])
+
+
+def test_offline_search_and_replay_are_audited(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    data = str(tmp_path / "data")
+    log = tmp_path / "x.log"
+    log.write_bytes(b"<134>1 2026-11-27T10:00:00Z plc-gw-01 modbusd 7 POLL - ok\n\xde\xad garbage\n")
+    run(capsys, "import", "--data-dir", data, "--no-progress", str(log))
+    run(capsys, "user", "add", "hanna", "--role", "viewer", "--data-dir", data)  # the trail has begun
+    seq = last_seq(data)
+    assert len(run(capsys, "search", "host.name:plc*", "--data-dir", data, "--from", "0", "--output", "json")) == 1
+    [replay] = run(capsys, "deadletter", "replay", "--data-dir", data, "--output", "json")
+    monkeypatch.setattr("ironwatch.store.hot.search_events", _failing_search)
+    assert main(["search", "bad(query", "--data-dir", data]) == 2
+    assert "cannot read the query" in capsys.readouterr().err
+    monkeypatch.undo()
+    new = audit_since(capsys, data, seq)
+    assert [(e["action"], e["outcome"]) for e in new] == [("search", "success"), ("deadletter.replay", "success"),
+                                                          ("search", "failure")]
+    assert all(e["actor"] == local_actor() and e["source"] == "cli" for e in new)
+    assert new[0]["details"]["query"] == "host.name:plc*" and new[0]["details"]["results"] == 1
+    assert new[1]["details"] == replay == {"examined": 1, "replayed": 0, "still_failing": 1}
+    assert new[2]["details"]["query"] == "bad(query" and "cannot read" in new[2]["details"]["error"]
+    [ok] = run(capsys, "audit", "verify", "--data-dir", data, "--output", "json")
+    assert ok["verified"] is True
+
+
+def _failing_search(*_: Any) -> list[dict[str, Any]]:
+    from ironwatch.query.simple import QueryError
+
+    raise QueryError("cannot read the query at position 3")
+
+
+def test_user_and_token_commands_offline(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from ironwatch.auth.directory import UserDirectory
+    from ironwatch.store.hot import EventStore
+
+    data = str(tmp_path / "data")
+    log = tmp_path / "x.log"
+    log.write_bytes(b"<134>1 2026-11-27T10:00:00Z plc-gw-01 modbusd 7 POLL - ok\n")
+    run(capsys, "import", "--data-dir", data, "--no-progress", str(log))
+    [added] = run(capsys, "user", "add", "gus", "--role", "viewer", "--data-dir", data, "--output", "json")
+    seq = last_seq(data)
+    [listed] = run(capsys, "user", "list", "--data-dir", data, "--output", "json")
+    assert listed["name"] == "gus" and listed["role"] == "viewer" and listed["must_change_password"] is True
+    monkeypatch.setattr("sys.stdin", io.StringIO("Control-room-shift-7\n"))
+    [chosen] = run(capsys, "user", "passwd", "gus", "--password-stdin", "--data-dir", data, "--output", "json")
+    assert chosen == {"name": "gus", "must_change_password": True}
+    store = EventStore(Path(data))
+    assert UserDirectory(store.con).authenticate("gus", "Control-room-shift-7") is not None
+    assert UserDirectory(store.con).authenticate("gus", added["one_time_password"]) is None
+    store.close()
+    [reset] = run(capsys, "user", "passwd", "gus", "--data-dir", data, "--output", "json")
+    assert len(reset["one_time_password"]) >= 12
+    assert run(capsys, "user", "role", "gus", "analyst", "--data-dir", data, "--output", "json") == [
+        {"name": "gus", "role": "analyst"}]
+    assert run(capsys, "user", "disable", "gus", "--data-dir", data, "--output", "json") == [
+        {"name": "gus", "disabled": True}]
+    [listed] = run(capsys, "user", "list", "--data-dir", data, "--output", "json")
+    assert listed["role"] == "analyst" and listed["disabled"] is True
+    assert run(capsys, "user", "disable", "gus", "--enable", "--data-dir", data, "--output", "json") == [
+        {"name": "gus", "disabled": False}]
+    [made] = run(capsys, "token", "create", "--name", "vector", "--role", "ingest", "--data-dir", data,
+                 "--output", "json")
+    [revoked] = run(capsys, "token", "revoke", made["id"], "--data-dir", data, "--output", "json")
+    assert revoked == {"id": made["id"], "name": "vector", "role": "ingest"}
+    [token] = run(capsys, "token", "list", "--data-dir", data, "--output", "json")
+    assert token["state"] == "revoked" and made["token"] not in orjson.dumps(token).decode()
+    assert main(["user", "role", "nobody", "viewer", "--data-dir", data]) == 2
+    assert "no user 'nobody'" in capsys.readouterr().err
+    assert main(["token", "revoke", "no-such-id", "--data-dir", data]) == 2
+    assert "no token 'no-such-id'" in capsys.readouterr().err
+    new = audit_since(capsys, data, seq)
+    assert [(e["action"], e["target"]) for e in new] == [
+        ("user.passwd", "gus"), ("user.passwd", "gus"), ("user.role", "gus"), ("user.disable", "gus"),
+        ("user.enable", "gus"), ("token.create", made["id"]), ("token.revoke", made["id"])]
+    assert all(e["actor"] == local_actor() and e["source"] == "cli" for e in new)
+    trail = orjson.dumps(new).decode()
+    for secret in ("Control-room-shift-7", reset["one_time_password"], made["token"]):
+        assert secret not in trail
 
 
 def test_parse_prints_events_and_dead_letters_in_input_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,8 +9,8 @@ ADMIN, ANALYST, VIEWER, AUDITOR, INGEST = "admin", "analyst", "viewer", "auditor
 ROLES: dict[str, str] = {
     ADMIN: "everything, including users, tokens and configuration",
     ANALYST: "search, triage, cases and suppressions",
-    VIEWER: "read-only dashboards and alerts",
-    AUDITOR: "read-only, plus the audit trail and reports",
+    VIEWER: "read-only status, dashboards and alerts (no search)",
+    AUDITOR: "read-only, plus search, the audit trail and reports",
     INGEST: "only the ingest endpoints (log shippers)",
 }
 

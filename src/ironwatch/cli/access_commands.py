@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
-import pwd
 import sys
 from typing import Any, Callable
 
 from ..config import Settings
+from ..core.access import AccessService, local_actor
 from ..errors import IntegrityError, IronwatchError, ServerNotRunning
 from .client import call
 from .output import emit, emit_mapping
 
+#: the audit ``source`` of commands that work on the store directly (no server running)
+CLI_SOURCE = "cli"
 USER_COLUMNS = ("name", "role", "disabled", "must_change_password", "created", "last_login")
 TOKEN_COLUMNS = ("id", "name", "role", "state", "created", "expires", "last_used")
 AUDIT_COLUMNS = ("seq", "time", "actor", "source", "action", "target", "outcome", "details")
@@ -73,13 +74,6 @@ def add_parsers(sub: Any, common: Callable[..., None]) -> None:
                    "fails if the trail no longer contains it (newest entries deleted)")
 
 
-def local_actor() -> str:
-    try:
-        return "local:" + pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return f"local:uid{os.getuid()}"
-
-
 def _password(args: argparse.Namespace) -> str | None:
     if not args.password_stdin:
         return None
@@ -94,11 +88,10 @@ def on_server_or_store(s: Settings, op: str, offline: Callable[[Any, Any], Any],
         return call(s.data_path, op, **kwargs)
     except ServerNotRunning:
         pass
-    from ..core.access import AccessService
     from ..store.hot import DB_FILE, EventStore
 
     if not (s.data_path / DB_FILE).exists():
-        raise IronwatchError(f"no Ironwatch store in {s.data_path} (start `ironwatch serve` first)")
+        raise IronwatchError(f"no Ironwatch store in {s.data_path} (start `ironwatch serve` or import first)")
     store = EventStore(s.data_path, s.store)
     try:
         return offline(store, AccessService(store.con, s.data_path, s))
@@ -112,7 +105,7 @@ def _run(s: Settings, op: str, offline: Callable[[Any], Any], **kwargs: Any) -> 
 
 
 def user(args: argparse.Namespace, s: Settings) -> int:
-    me, src = local_actor(), "cli"
+    me, src = local_actor(), CLI_SOURCE
     if args.action == "list":
         emit(_run(s, "user.list", lambda a: a.users.list()), args.output, USER_COLUMNS)
         return 0
@@ -133,7 +126,7 @@ def user(args: argparse.Namespace, s: Settings) -> int:
 
 
 def token(args: argparse.Namespace, s: Settings) -> int:
-    me, src = local_actor(), "cli"
+    me, src = local_actor(), CLI_SOURCE
     if args.action == "list":
         emit(_run(s, "token.list", lambda a: a.tokens.list()), args.output, TOKEN_COLUMNS)
         return 0
@@ -149,7 +142,7 @@ def token(args: argparse.Namespace, s: Settings) -> int:
 
 
 def audit(args: argparse.Namespace, s: Settings) -> int:
-    me, src = local_actor(), "cli"
+    me, src = local_actor(), CLI_SOURCE
     if args.action == "list":
         rows = _run(s, "audit.list", lambda a: a.audit_list(me, src, args.limit, args.filter_action),
                     limit=args.limit, action=args.filter_action)

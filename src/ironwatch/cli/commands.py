@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, iter_settings
 from ..errors import IronwatchError, ServerNotRunning
 from ..timeutil import parse_time_arg
+from .access_commands import CLI_SOURCE, local_actor, on_server_or_store
 from .client import call
 from .output import emit, emit_mapping
+
+if TYPE_CHECKING:
+    from ..core.access import AccessService
+    from ..store.hot import EventStore
 
 SEARCH_COLUMNS = ("@timestamp", "host.name", "event.dataset", "log.source.address", "message")
 DEAD_COLUMNS = ("received", "listener", "source_address", "reason", "original")
@@ -30,12 +35,12 @@ def serve(args: argparse.Namespace, s: Settings) -> int:
     return Supervisor(s).serve()
 
 
-def _with_store(s: Settings, read_only: bool = True) -> Any:
+def _with_store(s: Settings) -> Any:
     from ..store.hot import DB_FILE, EventStore
 
     if not (s.data_path / DB_FILE).exists():
         raise IronwatchError(f"no Ironwatch store in {s.data_path} (start `ironwatch serve` or import first)")
-    return EventStore(s.data_path, s.store, read_only=read_only)
+    return EventStore(s.data_path, s.store, read_only=True)
 
 
 def check_input_format(name: str) -> None:
@@ -61,15 +66,26 @@ def import_(args: argparse.Namespace, s: Settings) -> int:
 def search(args: argparse.Namespace, s: Settings) -> int:
     from_us = parse_time_arg(args.start) if args.start else parse_time_arg("-24h")
     to_us = parse_time_arg(args.end) if args.end else None
-    try:
-        events = call(s.data_path, "search", query=args.query, from_us=from_us, to_us=to_us, limit=args.limit)
-    except ServerNotRunning:
-        from ..store.hot import search_events
-        store = _with_store(s)
-        events = search_events(store, args.query, from_us, to_us, args.limit)
-        store.close()
+    events = on_server_or_store(
+        s, "search", lambda store, access: _search_offline(store, access, args.query, from_us, to_us, args.limit),
+        query=args.query, from_us=from_us, to_us=to_us, limit=args.limit)
     emit(events, args.output, None if args.output == "json" else SEARCH_COLUMNS)
     return 0
+
+
+def _search_offline(store: EventStore, access: AccessService, query: str, from_us: int | None, to_us: int | None,
+                    limit: int) -> list[dict[str, Any]]:
+    """Search the store directly, recorded in the audit trail as the socket's search is."""
+    from ..store.hot import search_events
+
+    try:
+        found: list[dict[str, Any]] = search_events(store, query, from_us, to_us, limit)
+    except IronwatchError as exc:
+        access.record(local_actor(), CLI_SOURCE, "search", None, "failure", {"query": query, "error": str(exc)})
+        raise
+    access.record(local_actor(), CLI_SOURCE, "search", None, "success",
+                  {"query": query, "from": from_us, "to": to_us, "limit": limit, "results": len(found)})
+    return found
 
 
 SOURCE_COLUMNS = ("host", "format", "sender", "first_seen", "last_seen", "events", "events_per_second",
@@ -131,15 +147,19 @@ def deadletter(args: argparse.Namespace, s: Settings) -> int:
             store.close()
         emit(rows, args.output, None if args.output == "json" else DEAD_COLUMNS)
         return 0
-    try:
-        result = call(s.data_path, "deadletter.replay", limit=args.limit)
-    except ServerNotRunning:
-        from ..core.replay import replay_dead_letters
-        store = _with_store(s, read_only=False)
-        result = replay_dead_letters(store, s, args.limit)
-        store.close()
+    result = on_server_or_store(
+        s, "deadletter.replay", lambda store, access: _replay_offline(store, access, s, args.limit), limit=args.limit)
     emit_mapping(result, args.output)
     return 0
+
+
+def _replay_offline(store: EventStore, access: AccessService, s: Settings, limit: int) -> dict[str, int]:
+    """Replay on the store directly, recorded in the audit trail as the socket's replay is."""
+    from ..core.replay import replay_dead_letters
+
+    result = replay_dead_letters(store, s, limit)
+    access.record(local_actor(), CLI_SOURCE, "deadletter.replay", None, "success", dict(result))
+    return result
 
 
 def wal(args: argparse.Namespace, s: Settings) -> int:

@@ -3,11 +3,14 @@
 Each method runs on the core's store thread (or in an offline CLI that owns the store),
 does its change and its audit entry in one transaction, and returns plain data. ``actor``
 is ``<user>`` for console sessions, ``token:<name>`` for API tokens and ``local:<user>``
-for the CLI over the Unix socket; ``source`` is the client address or ``unix-socket``.
+for the CLI; ``source`` is the client address, ``unix-socket`` (the CLI through a running
+server), ``cli`` (the CLI on the store, no server running) or ``serve`` (the core at start).
 """
 
 from __future__ import annotations
 
+import os
+import pwd
 import threading
 import time
 from contextlib import contextmanager
@@ -27,8 +30,18 @@ from ..errors import AccessError, IntegrityError
 from ..store.audit import AuditTrail, verify_trail
 from ..store.integrity import Signer
 from ..timeutil import now_us, parse_duration_us
+from .config_audit import changes, effective_settings, record_settings, recorded_settings
 
 ADMIN_PASSWORD_FILE = "admin.password"
+FIRST_ADMIN = "admin"
+
+
+def local_actor() -> str:
+    """``local:<user>`` for this process's user: the CLI without a server, and the core itself."""
+    try:
+        return "local:" + pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return f"local:uid{os.getuid()}"
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,8 @@ class AccessService:
         return cur
 
     @contextmanager
-    def _tx(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
+        """One store transaction for a change and its audit entry: both commit, or neither."""
         self.con.execute("BEGIN")
         try:
             yield
@@ -93,7 +107,7 @@ class AccessService:
 
     def record(self, actor: str, source: str, action: str, target: str | None = None,
                outcome: str = "success", details: dict[str, Any] | None = None) -> None:
-        with self._tx():
+        with self.transaction():
             self.audit.record(actor, source, action, target, outcome, details)
 
     # -- first start -------------------------------------------------------------------
@@ -102,9 +116,9 @@ class AccessService:
         if self.users.count():
             return None
         password = generate_password()
-        with self._tx():
-            self.users.add("admin", "admin", password, must_change=True, created_by="first-start")
-            self.audit.record("ironwatch", "first-start", "user.add", "admin", details={"role": "admin"})
+        with self.transaction():
+            self.users.add(FIRST_ADMIN, "admin", password, must_change=True, created_by="first-start")
+            self.audit.record("ironwatch", "first-start", "user.add", FIRST_ADMIN, details={"role": "admin"})
         from .firststart import write_secret
         write_secret(self.data_dir / ADMIN_PASSWORD_FILE, password)
         return password
@@ -127,7 +141,7 @@ class AccessService:
                                 address=address, seconds=lock, category="authentication", outcome="failure")
             raise LoginRefused("invalid user name or password", lock)
         self.guard.success(name, address)
-        with self._tx():
+        with self.transaction():
             sid, session = self.sessions.create(user.name, address)
             self.audit.record(user.name, address, "auth.login", user.name, "success")
         return sid, Principal(user.name, user.role, "session", user.must_change, session)
@@ -151,10 +165,16 @@ class AccessService:
         if self.users.authenticate(who.name, current) is None:
             self.record(who.actor, address, "user.passwd", who.name, "failure", {"reason": "current password wrong"})
             raise AccessError("the current password is wrong")
-        with self._tx():
+        with self.transaction():
             self.users.set_password(who.name, new, must_change=False)
             self.audit.record(who.actor, address, "user.passwd", who.name)
         self.sessions.end_all_for(who.name, keep=keep_session)
+        self._forget_one_time_password(who.name)
+
+    def _forget_one_time_password(self, name: str) -> None:
+        """The first-start password file has served its purpose once ``admin``'s password changed."""
+        if name == FIRST_ADMIN:
+            (self.data_dir / ADMIN_PASSWORD_FILE).unlink(missing_ok=True)
 
     # -- tokens ------------------------------------------------------------------------
     def token_principal(self, token: str) -> Principal | None:
@@ -181,14 +201,14 @@ class AccessService:
 
     def token_create(self, actor: str, source: str, name: str, role: str, expires: str | None) -> dict[str, Any]:
         expires_us = now_us() + parse_duration_us(expires) if expires else None
-        with self._tx():
+        with self.transaction():
             token_id, token = self.tokens.create(name, role, expires_us, actor)
             self.audit.record(actor, source, "token.create", token_id, details={"name": name, "role": role,
                                                                                  "expires_in": expires})
         return {"id": token_id, "name": name, "role": role, "token": token}
 
     def token_revoke(self, actor: str, source: str, token_id: str) -> dict[str, Any]:
-        with self._tx():
+        with self.transaction():
             info = self.tokens.revoke(token_id)
             self.audit.record(actor, source, "token.revoke", token_id, details={"name": info["name"]})
         self._forget_tokens()
@@ -198,7 +218,7 @@ class AccessService:
     def user_add(self, actor: str, source: str, name: str, role: str, password: str | None) -> dict[str, Any]:
         generated = password is None
         pw = password or generate_password()
-        with self._tx():
+        with self.transaction():
             self.users.add(name, role, pw, must_change=True, created_by=actor)
             self.audit.record(actor, source, "user.add", name, details={"role": role})
         return {"name": name, "role": role, "must_change_password": True,
@@ -207,25 +227,41 @@ class AccessService:
     def user_passwd(self, actor: str, source: str, name: str, password: str | None) -> dict[str, Any]:
         generated = password is None
         pw = password or generate_password()
-        with self._tx():
+        with self.transaction():
             self.users.set_password(name, pw, must_change=True)
             self.audit.record(actor, source, "user.passwd", name, details={"reset": True})
         self.sessions.end_all_for(name)
+        self._forget_one_time_password(name)
         return {"name": name, "must_change_password": True, **({"one_time_password": pw} if generated else {})}
 
     def user_role(self, actor: str, source: str, name: str, role: str) -> dict[str, Any]:
-        with self._tx():
+        with self.transaction():
             self.users.set_role(name, role)
             self.audit.record(actor, source, "user.role", name, details={"role": role})
         return {"name": name, "role": role}
 
     def user_disable(self, actor: str, source: str, name: str, disabled: bool = True) -> dict[str, Any]:
-        with self._tx():
+        with self.transaction():
             self.users.set_disabled(name, disabled)
             self.audit.record(actor, source, "user.disable" if disabled else "user.enable", name)
         if disabled:
             self.sessions.end_all_for(name)
         return {"name": name, "disabled": disabled}
+
+    # -- configuration -----------------------------------------------------------------
+    def record_config(self, settings: Settings) -> list[dict[str, Any]]:
+        """At core start: one ``config.change`` entry (by ``local:<user>`` running serve) when
+        the effective settings differ from the previous start's; returns the changes."""
+        current = effective_settings(settings, self.signer)
+        actor = local_actor()
+        with self.transaction():
+            previous = recorded_settings(self.con)
+            changed = changes(previous, current) if previous is not None else []
+            if changed:
+                self.audit.record(actor, "serve", "config.change", None, "success", {"changed": changed})
+            if previous != current:
+                record_settings(self.con, current, actor)
+        return changed
 
     # -- audit -------------------------------------------------------------------------
     def audit_list(self, actor: str, source: str, limit: int, action: str | None) -> list[dict[str, Any]]:

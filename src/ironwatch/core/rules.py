@@ -3,7 +3,7 @@
 The core owns the decisions about rules (enabled, level override) in the ``rule_state``
 table and publishes them to the workers as ``run/rules.state.json`` with a version it bumps
 on every change and on ``reload``; workers reload their rule set when the version changes
-(``pipeline.detect_stage``). Every change is recorded in the audit trail. Workers report
+(``pipeline.detect_stage``). Every change commits with its audit entry. Workers report
 per-rule counter deltas in their spool manifests; the core adds them up here (since start).
 The CLI (socket or offline) and the HTTP API call the same methods.
 """
@@ -80,22 +80,20 @@ class RuleService:
         before = self.states().get(rule_id, {"enabled": True, "level_override": None})
         after_enabled = before["enabled"] if enabled is None else enabled
         after_level = before["level_override"] if level is None else (level or None)
-        con = self.store.con
-        con.execute("BEGIN")
-        try:
-            con.execute("INSERT INTO rule_state VALUES (?, ?, ?, ?, ?, now()) ON CONFLICT (rule_id) DO UPDATE SET "
-                        "enabled = excluded.enabled, level_override = excluded.level_override, path = excluded.path, "
-                        "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
-                        [rule_id, after_enabled, after_level, rule.get("path"), actor])
-            con.execute("COMMIT")
-        except duckdb.Error as exc:
-            con.execute("ROLLBACK")
-            raise StoreError(f"cannot change rule state: {exc}") from exc
         action = ("rule.level" if level is not None else "rule.enable" if enabled else "rule.disable")
-        self.access.record(actor, source, action, rule_id, "success",
-                           {"title": rule.get("title"), "path": rule.get("path"),
-                            "enabled": [before["enabled"], after_enabled],
-                            "level_override": [before["level_override"], after_level]})
+        try:
+            with self.access.transaction():  # the change and its audit entry commit together
+                self.access.con.execute(
+                    "INSERT INTO rule_state VALUES (?, ?, ?, ?, ?, now()) ON CONFLICT (rule_id) DO UPDATE SET "
+                    "enabled = excluded.enabled, level_override = excluded.level_override, path = excluded.path, "
+                    "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+                    [rule_id, after_enabled, after_level, rule.get("path"), actor])
+                self.access.audit.record(actor, source, action, rule_id, "success",
+                                         {"title": rule.get("title"), "path": rule.get("path"),
+                                          "enabled": [before["enabled"], after_enabled],
+                                          "level_override": [before["level_override"], after_level]})
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot change rule state: {exc}") from exc
         version = self.publish()
         return {"rule_id": rule_id, "title": rule.get("title"), "enabled": after_enabled,
                 "level": after_level or rule.get("level"), "level_override": after_level, "version": version}

@@ -229,6 +229,7 @@ class Core:
         if password:
             print(f"ironwatch: created user 'admin' with one-time password (shown once, saved to "
                   f"{self.data_dir / ADMIN_PASSWORD_FILE}; change it at first login): {password}", flush=True)
+        await self.service.on_store_thread(self.access.record_config, self.settings)
         await self.service.on_store_thread(self.service.rules.publish)
         await self.recover_spool()
         run = run_dir(self.data_dir)

@@ -27,12 +27,21 @@ HEAD_FILE = "audit-head.json"
 _SECRET_KEYS = ("password", "token", "secret", "hash", "cookie", "csrf", "authorization")
 
 
+REDACTED = "[redacted]"
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a key's name says its value could be a secret (password, token, hash, …)."""
+    lowered = name.lower()
+    return any(s in lowered for s in _SECRET_KEYS)
+
+
 def scrub(details: dict[str, Any]) -> dict[str, Any]:
     """Details with anything that could be a secret replaced by a marker."""
     out: dict[str, Any] = {}
     for k, v in details.items():
-        if any(s in k.lower() for s in _SECRET_KEYS):
-            out[k] = "[redacted]"
+        if is_secret_name(k):
+            out[k] = REDACTED
         elif isinstance(v, dict):
             out[k] = scrub(v)
         else:
