@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
@@ -28,6 +29,7 @@ from ..errors import IronwatchError, ServerNotRunning
 from ..intake.files import FileReader, Group, iter_files
 from ..intake.wal import PendingChunk, WalReader, WalWriter
 from ..pipeline.normalize import Normalizer
+from ..pipeline.spool import read_set, remove_set, write_set
 from ..store.hot import EventStore
 from ..timeutil import now_us
 from ..util.sockets import encode_records
@@ -126,12 +128,15 @@ class _OfflineSink(_Sink):
 
     Normalizing (parsing, Arrow columns) is the costly step. From the second batch on it
     runs in helper processes (one per core, or ``pipeline.workers``) that read the batch
-    back from the WAL, while this process reads files, appends and commits; batches are
-    committed in the order they were appended.
+    back from the WAL and hand the result over as a spool set (Arrow IPC files, as the
+    server's workers do: this process maps them instead of copying them through a pipe),
+    while this process reads files, appends and commits; batches are committed in the
+    order they were appended. Spool sets are in ``DATA/spool/import`` only until committed;
+    an interrupted import leaves its batches in the WAL, where ``serve`` finds them.
     """
 
     COMMIT_ROWS = 122_880
-    COMMIT_BYTES = 256 << 20
+    COMMIT_BYTES = 768 << 20  # a row group of Windows events is ~450 MB in Arrow
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -142,13 +147,16 @@ class _OfflineSink(_Sink):
         self.wal = WalWriter(data / "wal", settings.wal.segment_bytes, self.store.watermark)
         self.normalizer: Normalizer | None = None
         self.pool: ProcessPoolExecutor | None = None
-        self.inflight: deque[tuple[Future[tuple[pa.Table, pa.Table]], int, int, pa.Array]] = deque()
+        self.spool = data / "spool" / "import"
+        shutil.rmtree(self.spool, ignore_errors=True)  # debris of an interrupted import
+        self.inflight: deque[tuple[Future[str], int, int]] = deque()
         self.batches = 0
         # this process mostly waits for the disk and DuckDB: one helper per core (the server
         # runs cores - 1 workers because its core and intake need the rest)
         self.helpers = settings.pipeline.workers or max(1, os.cpu_count() or 1)
         self.events = self.dead = 0
         self.ready: list[tuple[pa.Table, pa.Table, tuple[int, int]]] = []
+        self.ready_sets: list[str] = []
         self.ready_rows = self.ready_bytes = 0
 
     def _write(self, groups: list[tuple[str, Group]]) -> None:
@@ -164,17 +172,17 @@ class _OfflineSink(_Sink):
         if self.pool is None:
             workers = self.helpers
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_init_helper, initargs=(self.settings,))
-        # the helper sends its tables back without the originals, which this process has
-        originals = pa.array([r for _, g in groups for r in g.records], pa.binary())
-        self.inflight.append((self.pool.submit(_normalize_in_helper, start), start, end, originals))
+                                            initializer=_init_helper, initargs=(self.settings, self.spool))
+        self.inflight.append((self.pool.submit(_normalize_in_helper, start), start, end))
         while len(self.inflight) > self.helpers + 2:  # helpers stay busy during a commit
             self._commit_oldest()
 
     def _commit_oldest(self) -> None:
-        future, start, end, originals = self.inflight.popleft()
-        events, dead = future.result()
-        self._commit((_with_originals(events, originals, start), _with_originals(dead, originals, start)), start, end)
+        future, start, end = self.inflight.popleft()
+        name = future.result()
+        events, dead, _ = read_set(self.spool, name)
+        self.ready_sets.append(name)
+        self._commit((events, dead), start, end)
 
     def _commit(self, tables: tuple[pa.Table, pa.Table], start: int, end: int) -> None:
         """Commits in groups of at least one DuckDB row group (122,880 rows), which DuckDB
@@ -194,7 +202,9 @@ class _OfflineSink(_Sink):
         result = self.store.commit(events, dead, [r for _, _, r in self.ready])
         self.events += result.events
         self.dead += result.dead
-        self.ready, self.ready_rows, self.ready_bytes = [], 0, 0
+        for name in self.ready_sets:
+            remove_set(self.spool, name)
+        self.ready, self.ready_sets, self.ready_rows, self.ready_bytes = [], [], 0, 0
 
     def finish(self) -> dict[str, float]:
         self.flush()
@@ -203,6 +213,7 @@ class _OfflineSink(_Sink):
         self._commit_ready()
         if self.pool is not None:
             self.pool.shutdown()
+        shutil.rmtree(self.spool, ignore_errors=True)
         self.wal.close()
         self.store.close()
         return {"stored": self.events, "dead_letters": self.dead}
@@ -220,27 +231,18 @@ def normalize_batch(settings: Settings, start: int, normalizer: Normalizer,
     return normalizer.process_batch(recs)
 
 
-def _init_helper(settings: Settings) -> None:
+def _init_helper(settings: Settings, spool: Path) -> None:
     from ..proc import tune_gc
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to answer
-    _HELPER.update(settings=settings, normalizer=Normalizer(settings), reader=WalReader(settings.data_path / "wal"))
+    _HELPER.update(settings=settings, normalizer=Normalizer(settings), reader=WalReader(settings.data_path / "wal"),
+                   spool=spool)
     tune_gc()
 
 
-def _normalize_in_helper(start: int) -> tuple[pa.Table, pa.Table]:
+def _normalize_in_helper(start: int) -> str:
+    """Normalizes the WAL batch at ``start`` into a spool set; returns the set's name."""
     events, dead = normalize_batch(_HELPER["settings"], start, _HELPER["normalizer"], _HELPER["reader"])
-    return _without_originals(events), _without_originals(dead)
-
-
-def _without_originals(table: pa.Table) -> pa.Table:
-    i = table.schema.get_field_index("original")
-    return table.set_column(i, "original", pa.nulls(table.num_rows, pa.binary()))
-
-
-def _with_originals(table: pa.Table, originals: pa.Array, start: int) -> pa.Table:
-    """Puts back each row's original, found by its WAL offset (batch start + index)."""
-    if not table.num_rows:
-        return table
-    index = pc.subtract(table["wal_offset"], pa.scalar(start, pa.uint64()))
-    return table.set_column(table.schema.get_field_index("original"), "original", originals.take(index))
+    name = f"{start:020d}"
+    write_set(_HELPER["spool"], name, events, dead, [])
+    return name
