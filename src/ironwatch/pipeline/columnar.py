@@ -29,6 +29,7 @@ from ..parsers.registry import enriched_programs, sniffer_patterns
 from ..parsers.rfc5424 import parse_structured_data
 from ..store.schema import BY_FIELD, EVENT_COLUMNS, EVENT_SCHEMA, TS
 from .columnar_cef import FIELDS_JSON, CefBatch
+from .listeners import file_path, listener_meta, shipper_meta
 from .zones import ZoneResolver
 
 _DAY_US = 86_400_000_000
@@ -192,8 +193,9 @@ class ColumnarSyslog:
     def parse(self, rc: RecordColumns, default_fmt: dict[str, str]) -> tuple[pa.Table | None, list[int]]:
         """(table of the records parsed here, indices of the records left for the slow path)."""
         n = len(rc)
-        fmts = [fmt or default_fmt.get(listener.split(":", 1)[0], "auto") for listener, fmt, _ in rc.meta]
-        eligible = np.asarray([f in _DETECTING for f in fmts], dtype=bool)[rc.meta_index] if n else np.zeros(0, bool)
+        fmts = [fmt or default_fmt.get(listener_meta(listener)[0], "auto") for listener, fmt, _ in rc.meta]
+        eligible = (np.asarray([f in _DETECTING and not shipper_meta(m[0]) for f, m in zip(fmts, rc.meta)],
+                               dtype=bool)[rc.meta_index] if n else np.zeros(0, bool))
         if not eligible.any():
             return None, list(range(n))
         binary = rc.originals()
@@ -350,7 +352,8 @@ class ColumnarSyslog:
 
     def _pri_only(self, rc: RecordColumns, idx: np.ndarray, s: pa.Array) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
         pri = _np_int(pc.utf8_slice_codeunits(s, 1, -1), np.ones(len(idx), dtype=bool))
-        return {"@timestamp": pa.array(rc.received[idx], TS)}, pri, pri <= 191
+        ok = pri <= 191  # a header reader's columns hold its good rows only
+        return {"@timestamp": pa.array(rc.received[idx[ok]], TS)}, pri, ok
 
     def _rfc3164_head(self, rc: RecordColumns, idx: np.ndarray, s: pa.Array) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
         return self._rfc3164(rc, idx, s, message=False)
@@ -481,7 +484,7 @@ def _build(rc: RecordColumns, binary: pa.Array, rows: np.ndarray, pri: np.ndarra
     n = len(rows)
     take = pa.array(rows)
     meta_rows = pa.array(rc.meta_index[rows])
-    listeners = pa.array(["import" if m[0].startswith("import:") else m[0] for m in rc.meta]).take(meta_rows)
+    listeners = pa.array([listener_meta(m[0])[0] for m in rc.meta]).take(meta_rows)
     addresses = pa.array([m[2] or None for m in rc.meta], pa.string()).take(meta_rows)
     cols = dict(cols)
     none = None if (pri >= 0).all() else pri < 0  # no PRI (bare CEF): no priority fields
@@ -506,7 +509,7 @@ def _build(rc: RecordColumns, binary: pa.Array, rows: np.ndarray, pri: np.ndarra
         a = cols.get(c.field)
         arrays.append(pa.nulls(n, c.arrow) if a is None else (a if a.type == c.arrow else a.cast(c.arrow)))
     extra = cols.get(_EXTRA)
-    paths = [m[0][7:] if m[0].startswith("import:") else None for m in rc.meta]
+    paths = [file_path(m[0]) for m in rc.meta]
     row_paths = [paths[i] for i in rc.meta_index[rows].tolist()] if any(p is not None for p in paths) else None
     if FIELDS_JSON in cols:
         arrays.append(cols[FIELDS_JSON] if row_paths is None else _json_with_paths(cols[FIELDS_JSON], row_paths))
