@@ -90,6 +90,16 @@ def test_hec_raw_channel_acks_health_and_refusals(srv: ServerProcess) -> None:
     assert code == 200 and reply == {"acks": {"0": True, "1": True, "2": False}}
     hosts = sorted(e["host.name"] for e in found(srv, tok, 4))
     assert hosts == ["hmi02", "hmi02", "plcgw-03", "plcgw-03"]
+    # /raw's query names the host (when the line does not), source, sourcetype and index
+    meta = "meta" + uuid.uuid4().hex[:12]
+    query = "host=hist-01&source=%2Fvar%2Flog%2Fhistorian.log&sourcetype=historian&index=ot"
+    lines = f"backfill done {meta}\n<13>Nov 27 10:00:00 hmi02 app: {meta}\n"
+    assert curl(srv, f"/services/collector/raw?{query}", *splunk(srv), body=lines.encode())[0] == 200
+    got = {e["host.name"]: e for e in found(srv, meta, 2)}
+    assert set(got) == {"hist-01", "hmi02"}
+    for e in got.values():
+        assert (e["hec.source"], e["hec.sourcetype"], e["hec.index"], e["ironwatch.listener"]) == (
+            "/var/log/historian.log", "historian", "ot", "hec")
     # health answers without a token (load balancers probe it)
     assert curl(srv, "/services/collector/health") == (200, {"text": "HEC is healthy", "code": 17})
     bad = "bad" + uuid.uuid4().hex[:12]
@@ -153,6 +163,7 @@ def test_es_probes_and_bulk_with_curl(srv: ServerProcess) -> None:
     assert reply["items"][0]["index"]["_index"] == "filebeat-8" and reply["items"][1]["create"]["_index"] == "plant-logs"
     events = found(srv, tok, 2)
     assert {e["host.name"] for e in events} == {"eng-ws01"} and {e["ironwatch.listener"] for e in events} == {"es-bulk"}
+    assert sorted((e["message"][-1], e["es.index"]) for e in events) == [("a", "filebeat-8"), ("b", "plant-logs")]
     code, reply = curl(srv, "/es/_bulk", *es_auth(srv), body=b"{not an action}\n{}\n")
     assert code == 400 and reply["error"]["type"] == "illegal_argument_exception" and reply["status"] == 400
 

@@ -19,15 +19,19 @@ class IntakeClient:
         self.path = data_dir / "run" / "intake.sock"
 
     async def ingest(self, body: bytes, listener: str, fmt: str, address: str,
-                     framing: str = "lines") -> dict[str, Any]:
-        """Append records; returns once they are durable (``ok``) or refused (``error``)."""
+                     framing: str = "lines", chunks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Append records; returns once they are durable (``ok``) or refused (``error``).
+        ``chunks`` splits a records-framed body into (listener, format, count) groups that
+        are acknowledged together."""
         try:
             reader, writer = await asyncio.open_unix_connection(str(self.path), limit=1 << 20)
         except OSError as exc:
             raise ServerNotRunning(f"intake is not running ({self.path}): {exc.strerror}") from exc
         try:
-            head = {"op": "ingest", "listener": listener, "format": fmt, "address": address,
-                    "framing": framing, "length": len(body)}
+            head: dict[str, Any] = {"op": "ingest", "listener": listener, "format": fmt, "address": address,
+                                    "framing": framing, "length": len(body)}
+            if chunks is not None:
+                head["chunks"] = chunks
             writer.write(orjson.dumps(head) + b"\n")
             writer.write(body)
             await writer.drain()

@@ -23,6 +23,7 @@ from ..parsers.base import ParseContext
 from ..parsers.registry import parse as parse_record
 from ..store.schema import DEAD_LETTER_SCHEMA, EVENT_COLUMNS, EVENT_SCHEMA
 from .columnar import ColumnarSyslog
+from .listeners import listener_meta
 from .zones import ZoneResolver
 
 #: the format a listener's records are parsed as when the record pins none
@@ -40,7 +41,8 @@ class Normalizer:
 
     def parse_one(self, rec: WalRecord) -> tuple[Event | None, str]:
         """(event, "") or (None, dead-letter reason) for one record."""
-        fmt = rec.fmt or LISTENER_FORMATS.get(rec.listener.split(":", 1)[0], "auto")
+        listener, meta = listener_meta(rec.listener)
+        fmt = rec.fmt or LISTENER_FORMATS.get(listener, "auto")
         if fmt.startswith("!"):
             return None, fmt[1:]
         ctx = ParseContext(rec.received_us, self.zones.for_address(rec.address), rec.address)
@@ -54,10 +56,12 @@ class Normalizer:
         ev["event.created"] = rec.received_us
         ev["event.original"] = rec.original
         ev["log.source.address"] = rec.address or None
-        ev["ironwatch.listener"] = rec.listener
-        if rec.listener.startswith("import:"):
-            ev["log.file.path"] = rec.listener[7:]
-            ev["ironwatch.listener"] = "import"
+        ev["ironwatch.listener"] = listener
+        for key, value in meta:
+            if key != "host.name":
+                ev[key] = value
+            elif not ev.get(key):
+                ev[key] = value
         ev["ironwatch.wal_offset"] = rec.offset
         ev["ironwatch.parser"] = used
         return ev, ""

@@ -38,6 +38,7 @@ from ..core.access import Principal
 from ..core.intake_client import IntakeClient
 from ..errors import ServerNotRunning
 from ..parsers.hec import format_for
+from ..pipeline.listeners import with_meta
 from ..util.sockets import encode_records
 from .access import public, require
 from .body import read_body
@@ -106,10 +107,12 @@ def _decode_stream(body: bytes) -> list[tuple[bytes, Any]]:
         pos = end
 
 
-async def _append(intake: IntakeClient, records: list[bytes], listener: str, fmt: str, request: Request) -> int:
+async def _append(intake: IntakeClient, records: list[bytes], listener: str, fmt: str, request: Request,
+                  chunks: list[dict[str, Any]] | None = None) -> int:
+    """Appends ``records`` (split into ``chunks`` when given) and returns once durable."""
     client = request.client.host if request.client else ""
     try:
-        reply = await intake.ingest(encode_records(records), listener, fmt, client, framing="records")
+        reply = await intake.ingest(encode_records(records), listener, fmt, client, framing="records", chunks=chunks)
     except ServerNotRunning as exc:
         raise HTTPException(503, str(exc), headers={"Retry-After": "5"}) from exc
     if not reply.get("ok"):
@@ -145,8 +148,10 @@ def build_hec(intake: IntakeClient, max_body: int) -> APIRouter:
         records = [ln.rstrip(b"\r") for ln in body.split(b"\n") if ln.strip()]
         if not records:
             raise HTTPException(400, "No data")
-        fmt = format_for(request.query_params.get("sourcetype", ""))
-        await _append(intake, records, "hec", fmt, request)
+        query = request.query_params
+        fmt = format_for(query.get("sourcetype", ""))
+        listener = with_meta("hec", {k: query.get(k, "") for k in ("host", "source", "sourcetype", "index")})
+        await _append(intake, records, listener, fmt, request)
         return success(request)
 
     async def ack(request: Request, who: Principal = ingest) -> dict[str, Any]:
@@ -222,7 +227,10 @@ def build_es(intake: IntakeClient, max_body: int, cluster_uuid: str) -> APIRoute
         body = await read_body(request, max_body)
         items, records = bulk_items(body, index)
         if records:
-            await _append(intake, records, "es-bulk", "json", request)
+            # one durable append for all indices: a retried request is never half stored
+            chunks = [{"listener": with_meta("es-bulk", {"es_index": name}), "format": "json", "count": len(docs)}
+                      for name, docs in records.items()]
+            await _append(intake, [d for docs in records.values() for d in docs], "es-bulk", "json", request, chunks)
         took = int((time.monotonic() - t0) * 1000)
         return _es({"took": took, "errors": any("error" in next(iter(i.values())) for i in items),
                     "items": items})
@@ -239,11 +247,13 @@ def build_es(intake: IntakeClient, max_body: int, cluster_uuid: str) -> APIRoute
     return router
 
 
-def bulk_items(body: bytes, default_index: str) -> tuple[list[dict[str, Any]], list[bytes]]:
-    """(the per-item answers, the source documents to store) of a ``_bulk`` body."""
+def bulk_items(body: bytes, default_index: str) -> tuple[list[dict[str, Any]], dict[str, list[bytes]]]:
+    """(the per-item answers, the source documents to store by the index they name, ``""``
+    for none) of a ``_bulk`` body."""
     lines = [ln for ln in body.split(b"\n") if ln.strip()]
     items: list[dict[str, Any]] = []
-    records: list[bytes] = []
+    records: dict[str, list[bytes]] = {}
+    stored = 0
     i = 0
     while i < len(lines):
         try:
@@ -254,15 +264,17 @@ def bulk_items(body: bytes, default_index: str) -> tuple[list[dict[str, Any]], l
             raise HTTPException(400, f"Malformed action/metadata line [{i + 1}], expected one action")
         op, meta = next(iter(action.items()))
         meta = meta if isinstance(meta, dict) else {}
-        index = str(meta.get("_index") or default_index or "ironwatch")
+        given = str(meta.get("_index") or default_index or "")
+        index = given or "ironwatch"
         doc_id = str(meta.get("_id") or uuid.uuid4().hex)
         if op in ("index", "create"):
             if i + 1 >= len(lines):
                 raise HTTPException(400, f"action [{op}] on line {i + 1} has no source document")
-            records.append(lines[i + 1].strip())
+            records.setdefault(given, []).append(lines[i + 1].strip())
             items.append({op: {"_index": index, "_id": doc_id, "_version": 1, "result": "created",
                                "_shards": {"total": 1, "successful": 1, "failed": 0},
-                               "_seq_no": len(records) - 1, "_primary_term": 1, "status": 201}})
+                               "_seq_no": stored, "_primary_term": 1, "status": 201}})
+            stored += 1
             i += 2
         elif op in ("update", "delete"):
             items.append({op: {"_index": index, "_id": doc_id, "status": 400, "error": {
