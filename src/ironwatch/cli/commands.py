@@ -6,9 +6,10 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, iter_settings
+from ..core.access import local_actor
 from ..errors import IronwatchError, ServerNotRunning
 from ..timeutil import parse_time_arg
-from .access_commands import CLI_SOURCE, local_actor, on_server_or_store
+from .access_commands import CLI_SOURCE, on_server_or_store
 from .client import call
 from .output import emit, emit_mapping
 

@@ -31,6 +31,7 @@ from rich.progress import (
 )
 
 from ..config import Settings
+from ..core.access import local_actor
 from ..core.rules import DETECTION_COLUMNS, LEVELS, RULE_COLUMNS, RuleService
 from ..detect import RoutingOptions, RuleSet, SigmaEngine, load_rules
 from ..errors import ConfigError, IronwatchError, ParseError
@@ -38,7 +39,7 @@ from ..intake.files import FileReader, iter_files
 from ..parsers.base import ParseContext
 from ..parsers.registry import parse
 from ..timeutil import iso, now_us, parse_time_arg
-from .access_commands import local_actor
+from .access_commands import CLI_SOURCE
 from .output import emit, emit_mapping
 
 BATCH = 5_000
@@ -129,7 +130,7 @@ def _managed(s: Settings, op: str, offline: Callable[[RuleService], Any], **kwar
 
 
 def rules(args: argparse.Namespace, settings: Settings) -> int:
-    me, src = local_actor(), "cli"
+    me, src = local_actor(), CLI_SOURCE
     if args.action == "list":
         emit(_managed(settings, "rules.list", lambda r: r.listing()), args.output,
              None if args.output == "json" else RULE_COLUMNS)
