@@ -112,16 +112,22 @@ def audit_since(capsys: pytest.CaptureFixture[str], data: str, seq: int) -> list
     return sorted((e for e in entries if e["seq"] > seq and e["action"] != "audit.read"), key=lambda e: e["seq"])
 
 
+def imported(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes) -> str:
+    """A data dir holding ``content`` imported as a log file."""
+    data = str(tmp_path / "data")
+    log = tmp_path / "x.log"
+    log.write_bytes(content)
+    run(capsys, "import", "--data-dir", data, "--no-progress", str(log))
+    return data
+
+
 def last_seq(data: str) -> int:
     return int(orjson.loads((Path(data) / "audit-head.json").read_bytes())["seq"])
 
 
 def test_offline_search_and_replay_are_audited(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    data = str(tmp_path / "data")
-    log = tmp_path / "x.log"
-    log.write_bytes(b"<134>1 2026-11-27T10:00:00Z plc-gw-01 modbusd 7 POLL - ok\n\xde\xad garbage\n")
-    run(capsys, "import", "--data-dir", data, "--no-progress", str(log))
+    data = imported(tmp_path, capsys, b"<134>1 2026-11-27T10:00:00Z plc-gw-01 modbusd 7 POLL - ok\n\xde\xad garbage\n")
     run(capsys, "user", "add", "hanna", "--role", "viewer", "--data-dir", data)  # the trail has begun
     seq = last_seq(data)
     assert len(run(capsys, "search", "host.name:plc*", "--data-dir", data, "--from", "0", "--output", "json")) == 1
@@ -152,10 +158,7 @@ def test_user_and_token_commands_offline(tmp_path: Path, capsys: pytest.CaptureF
     from ironwatch.auth.directory import UserDirectory
     from ironwatch.store.hot import EventStore
 
-    data = str(tmp_path / "data")
-    log = tmp_path / "x.log"
-    log.write_bytes(b"<134>1 2026-11-27T10:00:00Z plc-gw-01 modbusd 7 POLL - ok\n")
-    run(capsys, "import", "--data-dir", data, "--no-progress", str(log))
+    data = imported(tmp_path, capsys, b"<134>1 2026-11-27T10:00:00Z plc-gw-01 modbusd 7 POLL - ok\n")
     [added] = run(capsys, "user", "add", "gus", "--role", "viewer", "--data-dir", data, "--output", "json")
     seq = last_seq(data)
     [listed] = run(capsys, "user", "list", "--data-dir", data, "--output", "json")
