@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
 
 from ironwatch.errors import WalCorruption, WalError
 from ironwatch.event import Uuid7Generator, uuid7_time_ms
-from ironwatch.intake.wal import PendingChunk, RecordColumns, WalReader, WalWriter, list_segments, verify_wal
+from ironwatch.intake.wal import PendingChunk, RecordColumns, WalReader, WalWriter, list_segments, verify_wal, write_all
 
 
 def chunks(n: int, tag: str = "m") -> list[PendingChunk]:
@@ -169,3 +170,14 @@ def test_reader_follows_segments_created_after_it_listed(tmp_path: Path) -> None
         assert (hdr.start, hdr.end, len(rc)) == (start, end, 4)
     assert [h.start for h in reader.iter_headers(first[0], w.end)] == [first[0], *(s for s, _ in spans)]
     w.close()
+
+
+def test_write_all_writes_every_buffer_in_order(tmp_path: Path) -> None:
+    buffers = [bytes([i % 251]) * (i % 7) for i in range(3000)]  # more than one writev takes, some empty
+    path = tmp_path / "out"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        assert write_all(fd, buffers) == sum(map(len, buffers))
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == b"".join(buffers)

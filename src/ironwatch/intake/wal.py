@@ -153,8 +153,11 @@ class RecordColumns:
                    np.concatenate(indexes), np.concatenate(offsets), b"".join(p.data for p in parts))
 
 
-def encode_batch(chunks: Sequence[PendingChunk], prev_link: bytes, ids: Uuid7Generator) -> tuple[bytes, bytes, int]:
-    """(batch bytes, its link, record count) for ``chunks``."""
+def encode_batch(chunks: Sequence[PendingChunk], prev_link: bytes, ids: Uuid7Generator) -> tuple[list[bytes], bytes, int]:
+    """(the batch as buffers to write in order, its link, record count) for ``chunks``.
+
+    The buffers are written as they are (``os.writev``): joining them first would copy every
+    record's bytes once more."""
     meta: dict[tuple[str, str, str], int] = {}
     index_parts, received_parts, messages = [], [], []
     for c in chunks:
@@ -167,17 +170,37 @@ def encode_batch(chunks: Sequence[PendingChunk], prev_link: bytes, ids: Uuid7Gen
     offsets = np.zeros(n + 1, dtype="<u4")
     np.cumsum(lengths, out=offsets[1:], dtype=np.int64) if n else None
     sha = hashlib.sha256
-    parts = [struct.pack("<I", len(meta)), *(_meta_string(a) + _meta_string(b) + _meta_string(c) for a, b, c in meta),
+    parts = [struct.pack("<I", len(meta)) + b"".join(_meta_string(a) + _meta_string(b) + _meta_string(c)
+                                                     for a, b, c in meta),
              np.concatenate(index_parts).tobytes() if n else b"", ids.take(n),
              np.concatenate(received_parts).tobytes() if n else b"",
              b"".join([sha(m).digest() for m in messages]), offsets.tobytes(), b"".join(messages)]
-    payload = b"".join(parts)
-    head = struct.pack("<4sII", MAGIC, len(payload), n)
+    size = sum(map(len, parts))
+    head = struct.pack("<4sII", MAGIC, size, n)
     h = hashlib.sha256(prev_link)
     h.update(head)
-    h.update(payload)
+    for part in parts:
+        h.update(part)
     new_link = h.digest()
-    return _HDR.pack(MAGIC, len(payload), n, prev_link, new_link) + payload, new_link, n
+    return [_HDR.pack(MAGIC, size, n, prev_link, new_link), *parts], new_link, n
+
+
+def write_all(fd: int, buffers: list[bytes]) -> int:
+    """Writes ``buffers`` in order, however the kernel splits the writes; returns the bytes."""
+    views = [memoryview(b) for b in buffers if b]
+    total = sum(map(len, views))
+    while views:
+        n = os.writev(fd, views[:_IOV_MAX])
+        while views and n >= len(views[0]):
+            n -= len(views[0])
+            views.pop(0)
+        if n:
+            views[0] = views[0][n:]
+    return total
+
+
+#: most buffers one ``writev`` takes (Linux's IOV_MAX)
+_IOV_MAX = 1024
 
 
 def decode_batch(start: int, count: int, payload: bytes, magic: bytes = MAGIC) -> RecordColumns:
@@ -419,13 +442,9 @@ class WalWriter:
             os.fsync(self._fd)
             os.close(self._fd)
             self._open_segment(self.end)
-        data, self.head, count = encode_batch(chunks, self.head, self.ids)
+        buffers, self.head, count = encode_batch(chunks, self.head, self.ids)
         start = self.end
-        view = memoryview(data)
-        while view:
-            n = os.write(self._fd, view)
-            view = view[n:]
-        self.end = start + len(data)
+        self.end = start + write_all(self._fd, buffers)
         return start, self.end, count
 
     def sync(self) -> int:
