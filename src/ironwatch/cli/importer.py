@@ -41,7 +41,7 @@ def run_import(settings: Settings, paths: list[str], fmt: str, show_progress: bo
     try:
         sink: _Sink = _ServerSink(settings)
     except ServerNotRunning:
-        sink = _OfflineSink(settings)
+        sink = _OfflineSink(settings, helpers_from_start=total > _OfflineSink.IN_PROCESS_BYTES)
     records = corrupt = 0
     t0 = time.monotonic()
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
@@ -135,12 +135,16 @@ class _OfflineSink(_Sink):
     an interrupted import leaves its batches in the WAL, where ``serve`` finds them.
     """
 
+    #: an import of at most this many bytes is normalized in this process (helpers take
+    #: longer to start than it takes); a larger one uses the helpers from its first batch
+    IN_PROCESS_BYTES = 16 << 20
     COMMIT_ROWS = 122_880
     COMMIT_BYTES = 768 << 20  # a row group of Windows events is ~450 MB in Arrow
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, helpers_from_start: bool = False) -> None:
         super().__init__()
         self.settings = settings
+        self.helpers_from_start = helpers_from_start
         data = settings.data_path
         data.mkdir(parents=True, exist_ok=True)
         self.store = EventStore(data, settings.store)
@@ -164,7 +168,7 @@ class _OfflineSink(_Sink):
         start, end, _ = self.wal.append([PendingChunk(listener, g.fmt, "", now, g.records) for listener, g in groups])
         self.wal.sync()
         self.batches += 1
-        if self.batches == 1:
+        if self.batches == 1 and not self.helpers_from_start:
             # a small import stays in this process: no helper start-up for it
             self.normalizer = Normalizer(self.settings)
             self._commit(normalize_batch(self.settings, start, self.normalizer), start, end)
