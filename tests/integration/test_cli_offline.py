@@ -213,3 +213,30 @@ def test_parse_prints_events_and_dead_letters_in_input_order(tmp_path: Path, cap
     assert not (tmp_path / "none").exists()  # parse stores nothing
     log.write_bytes(b'{"message": "ok"}\n')
     assert main(["parse", "--data-dir", str(tmp_path / "none"), "--input-format", "json", str(log)]) == 0
+
+
+def test_offline_import_runs_the_sigma_rules_as_the_workers_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from .test_detection_live import PLC_ID, RULES, SSH_ID
+
+    data = tmp_path / "data"
+    (data / "rules").mkdir(parents=True)
+    for name, text in RULES.items():
+        (data / "rules" / name).write_text(text)
+    imported(tmp_path, capsys, b"<13>Nov 27 09:00:00 hmi02 app[9]: store created\n")
+    run(capsys, "rules", "disable", PLC_ID, "--data-dir", str(data), "--output", "json")
+    # 45,000 lines: the first batch is normalized in this process, the rest by the helpers
+    lines = []
+    for i in range(45_000):
+        if i % 1000 == 7:
+            lines.append(f"<38>Nov 27 10:00:01 hist01 sshd[42]: Failed password for invalid user plc{i} from 10.9.9.9")
+        elif i % 1000 == 9:
+            lines.append(f"<13>Nov 27 10:00:02 plcgw-03 gw[7]: unit 4 mode change to PROGRAM ({i})")
+        else:
+            lines.append(f"<13>Nov 27 10:00:03 hmi02 app[9]: tag read {i} ok")
+    log = tmp_path / "plant.log"
+    log.write_text("\n".join(lines) + "\n")
+    [result] = run(capsys, "import", "--data-dir", str(data), "--no-progress", "--output", "json", str(log))
+    assert (result["stored"], result["detections"]) == (45_000, 45)  # the first import's line matched nothing
+    found = run(capsys, "detections", "--data-dir", str(data), "--output", "json", "--limit", "1000")
+    assert len(found) == 45 and {d["rule_id"] for d in found} == {SSH_ID}  # the disabled rule stayed quiet
+    assert {d["host_name"] for d in found} == {"hist01"}

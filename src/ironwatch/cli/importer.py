@@ -25,11 +25,14 @@ import pyarrow as pa
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from ..config import Settings
+from ..core.rules import publish_state
 from ..errors import IronwatchError, ServerNotRunning
 from ..intake.files import FileReader, Group, iter_files
 from ..intake.wal import PendingChunk, WalReader, WalWriter
+from ..pipeline.detect_stage import StreamDetector, detections_to_arrow
 from ..pipeline.normalize import Normalizer
-from ..pipeline.spool import read_set, remove_set, write_set
+from ..pipeline.spool import read_detections, read_set, remove_set, write_set
+from ..pipeline.worker import normalize_and_match
 from ..store.hot import EventStore
 from ..timeutil import now_us
 from ..util.sockets import encode_records
@@ -149,7 +152,8 @@ class _OfflineSink(_Sink):
         data.mkdir(parents=True, exist_ok=True)
         self.store = EventStore(data, settings.store)
         self.wal = WalWriter(data / "wal", settings.wal.segment_bytes, self.store.watermark)
-        self.normalizer: Normalizer | None = None
+        publish_state(self.store)  # the rule state the Sigma stage runs with, as the core publishes it
+        self.batch_normalizer: BatchNormalizer | None = None
         self.pool: ProcessPoolExecutor | None = None
         self.spool = data / "spool" / "import"
         shutil.rmtree(self.spool, ignore_errors=True)  # debris of an interrupted import
@@ -158,8 +162,8 @@ class _OfflineSink(_Sink):
         # this process mostly waits for the disk and DuckDB: one helper per core (the server
         # runs cores - 1 workers because its core and intake need the rest)
         self.helpers = settings.pipeline.workers or max(1, os.cpu_count() or 1)
-        self.events = self.dead = 0
-        self.ready: list[tuple[pa.Table, pa.Table, tuple[int, int]]] = []
+        self.events = self.dead = self.detections = 0
+        self.ready: list[tuple[tuple[pa.Table, pa.Table, pa.Table], tuple[int, int]]] = []
         self.ready_sets: list[str] = []
         self.ready_rows = self.ready_bytes = 0
 
@@ -170,8 +174,8 @@ class _OfflineSink(_Sink):
         self.batches += 1
         if self.batches == 1 and not self.helpers_from_start:
             # a small import stays in this process: no helper start-up for it
-            self.normalizer = Normalizer(self.settings)
-            self._commit(normalize_batch(self.settings, start, self.normalizer), start, end)
+            self.batch_normalizer = BatchNormalizer(self.settings)
+            self._commit(self.batch_normalizer.run(start), start, end)
             return
         if self.pool is None:
             workers = self.helpers
@@ -186,13 +190,13 @@ class _OfflineSink(_Sink):
         name = future.result()
         events, dead, _ = read_set(self.spool, name)
         self.ready_sets.append(name)
-        self._commit((events, dead), start, end)
+        self._commit((events, dead, read_detections(self.spool, name)), start, end)
 
-    def _commit(self, tables: tuple[pa.Table, pa.Table], start: int, end: int) -> None:
+    def _commit(self, tables: tuple[pa.Table, pa.Table, pa.Table], start: int, end: int) -> None:
         """Commits in groups of at least one DuckDB row group (122,880 rows), which DuckDB
         writes straight to the database file instead of its log first: half the store's
         time per event. A group is committed earlier when it holds ``COMMIT_BYTES``."""
-        self.ready.append((tables[0], tables[1], (start, end)))
+        self.ready.append((tables, (start, end)))
         self.ready_rows += tables[0].num_rows + tables[1].num_rows
         self.ready_bytes += tables[0].nbytes + tables[1].nbytes
         if self.ready_rows >= self.COMMIT_ROWS or self.ready_bytes >= self.COMMIT_BYTES:
@@ -201,11 +205,11 @@ class _OfflineSink(_Sink):
     def _commit_ready(self) -> None:
         if not self.ready:
             return
-        events = pa.concat_tables([e for e, _, _ in self.ready])
-        dead = pa.concat_tables([d for _, d, _ in self.ready])
-        result = self.store.commit(events, dead, [r for _, _, r in self.ready])
+        events, dead, detections = (pa.concat_tables([t[i] for t, _ in self.ready]) for i in range(3))
+        result = self.store.commit(events, dead, [r for _, r in self.ready], detections)
         self.events += result.events
         self.dead += result.dead
+        self.detections += result.detections
         for name in self.ready_sets:
             remove_set(self.spool, name)
         self.ready, self.ready_sets, self.ready_rows, self.ready_bytes = [], [], 0, 0
@@ -220,33 +224,40 @@ class _OfflineSink(_Sink):
         shutil.rmtree(self.spool, ignore_errors=True)
         self.wal.close()
         self.store.close()
-        return {"stored": self.events, "dead_letters": self.dead}
+        return {"stored": self.events, "dead_letters": self.dead, "detections": self.detections}
+
+
+class BatchNormalizer:
+    """A pipeline worker's work on one WAL batch, for the offline import: read it back,
+    normalize it and match the Sigma rules (the same ``StreamDetector`` as the workers)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.normalizer = Normalizer(settings)
+        self.detector = StreamDetector(settings)
+        self.reader = WalReader(settings.data_path / "wal")
+
+    def run(self, start: int) -> tuple[pa.Table, pa.Table, pa.Table]:
+        """(events, dead letters, detections) of the WAL batch at ``start``."""
+        self.reader.refresh()
+        _hdr, recs = self.reader.read_batch(start)
+        events, dead, found = normalize_and_match(self.normalizer, self.detector, recs)
+        return events, dead, detections_to_arrow(found)
 
 
 _HELPER: dict[str, Any] = {}
-
-
-def normalize_batch(settings: Settings, start: int, normalizer: Normalizer,
-                    reader: WalReader | None = None) -> tuple[pa.Table, pa.Table]:
-    """The WAL batch at ``start``, read back and normalized (events, dead letters)."""
-    reader = reader or WalReader(settings.data_path / "wal")
-    reader.refresh()
-    _hdr, recs = reader.read_batch(start)
-    return normalizer.process_batch(recs)
 
 
 def _init_helper(settings: Settings, spool: Path) -> None:
     from ..proc import tune_gc
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to answer
-    _HELPER.update(settings=settings, normalizer=Normalizer(settings), reader=WalReader(settings.data_path / "wal"),
-                   spool=spool)
+    _HELPER.update(work=BatchNormalizer(settings), spool=spool)
     tune_gc()
 
 
 def _normalize_in_helper(start: int) -> str:
     """Normalizes the WAL batch at ``start`` into a spool set; returns the set's name."""
-    events, dead = normalize_batch(_HELPER["settings"], start, _HELPER["normalizer"], _HELPER["reader"])
+    events, dead, detections = _HELPER["work"].run(start)
     name = f"{start:020d}"
-    write_set(_HELPER["spool"], name, events, dead, [])
+    write_set(_HELPER["spool"], name, events, dead, [], detections)
     return name

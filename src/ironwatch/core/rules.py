@@ -31,6 +31,25 @@ RULE_COLUMNS = ("rule_id", "title", "level", "enabled", "status", "logsource", "
 DETECTION_COLUMNS = ("stored", "level", "rule_title", "host_name", "event_id", "rule_id")
 
 
+def rule_states(store: EventStore) -> dict[str, dict[str, Any]]:
+    """rule id → its state (enabled, level override, who changed it when) for rules ever changed."""
+    rows = store.cursor().execute(
+        "SELECT rule_id, enabled, level_override, path, changed_by, epoch_us(changed_at) FROM rule_state").fetchall()
+    return {r[0]: {"enabled": bool(r[1]), "level_override": r[2], "path": r[3], "changed_by": r[4],
+                   "changed_at": iso(r[5])} for r in rows}
+
+
+def publish_state(store: EventStore) -> int:
+    """Writes the store's rule state for the Sigma stage (``DATA/run/rules.state.json``) with a
+    new version; returns the version. The core does at start and on every change; an offline
+    import does before its helpers start."""
+    states = rule_states(store)
+    version = time.time_ns()
+    write_state(run_dir(store.path.parent), version, [k for k, v in states.items() if not v["enabled"]],
+                {k: v["level_override"] for k, v in states.items() if v["level_override"]})
+    return version
+
+
 class RuleService:
     def __init__(self, settings: Settings, store: EventStore, access: AccessService) -> None:
         self.settings = settings
@@ -58,18 +77,11 @@ class RuleService:
 
     # -- state ---------------------------------------------------------------------------
     def states(self) -> dict[str, dict[str, Any]]:
-        rows = self.store.cursor().execute(
-            "SELECT rule_id, enabled, level_override, path, changed_by, epoch_us(changed_at) FROM rule_state").fetchall()
-        return {r[0]: {"enabled": bool(r[1]), "level_override": r[2], "path": r[3], "changed_by": r[4],
-                       "changed_at": iso(r[5])} for r in rows}
+        return rule_states(self.store)
 
     def publish(self) -> int:
         """Write the rule state for the workers with a new version; returns the version."""
-        states = self.states()
-        version = time.time_ns()
-        write_state(run_dir(self.data_dir), version, [k for k, v in states.items() if not v["enabled"]],
-                    {k: v["level_override"] for k, v in states.items() if v["level_override"]})
-        return version
+        return publish_state(self.store)
 
     def set_state(self, actor: str, source: str, rule: dict[str, Any], enabled: bool | None = None,
                   level: str | None = None) -> dict[str, Any]:

@@ -27,6 +27,18 @@ from .normalize import Normalizer
 from .spool import write_set
 
 
+def normalize_and_match(normalizer: Normalizer, detector: StreamDetector,
+                        records: RecordColumns) -> tuple[pa.Table, pa.Table, list[dict[str, Any]]]:
+    """(events, dead letters, Sigma detection rows) of a batch: a worker's whole job."""
+    found: list[dict[str, Any]] = []
+
+    def detect(fast: pa.Table | None, dicts: list[Event]) -> None:
+        found.extend(detector.match(fast, dicts))
+
+    events, dead = normalizer.process_batch(records, detect)
+    return events, dead, found
+
+
 class PipelineWorker:
     def __init__(self, settings: Settings, slot: int) -> None:
         self.settings = settings
@@ -42,12 +54,7 @@ class PipelineWorker:
     def process(self, batches: list[list[int]]) -> str:
         parts = [self.reader.read_batch(start)[1] for start, _end in batches]
         self.detector.maybe_reload()
-        found: list[dict[str, Any]] = []
-
-        def detect(fast: pa.Table | None, dicts: list[Event]) -> None:
-            found.extend(self.detector.match(fast, dicts))
-
-        events, dead = self.normalizer.process_batch(RecordColumns.concat(parts), detect)
+        events, dead, found = normalize_and_match(self.normalizer, self.detector, RecordColumns.concat(parts))
         name = f"w{self.slot}-{os.getpid()}-{time.time_ns()}-{next(self._seq)}"
         write_set(self.spool, name, events, dead, batches, detections_to_arrow(found) if found else None,
                   self.detector.stats_delta())
