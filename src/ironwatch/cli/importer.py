@@ -25,7 +25,6 @@ import pyarrow as pa
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from ..config import Settings
-from ..core.rules import publish_state
 from ..errors import IronwatchError, ServerNotRunning
 from ..intake.files import FileReader, Group, iter_files
 from ..intake.wal import PendingChunk, WalReader, WalWriter
@@ -152,6 +151,8 @@ class _OfflineSink(_Sink):
         data.mkdir(parents=True, exist_ok=True)
         self.store = EventStore(data, settings.store)
         self.wal = WalWriter(data / "wal", settings.wal.segment_bytes, self.store.watermark)
+        from ..core.rules import publish_state  # here: the helpers, which import this module, need none of it
+
         publish_state(self.store)  # the rule state the Sigma stage runs with, as the core publishes it
         self.batch_normalizer: BatchNormalizer | None = None
         self.pool: ProcessPoolExecutor | None = None
