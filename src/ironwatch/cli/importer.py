@@ -27,11 +27,10 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from ..config import Settings
 from ..errors import IronwatchError, ServerNotRunning
 from ..intake.files import FileReader, Group, iter_files
-from ..intake.wal import PendingChunk, WalReader, WalWriter
-from ..pipeline.detect_stage import StreamDetector, detections_to_arrow
-from ..pipeline.normalize import Normalizer
+from ..intake.wal import PendingChunk, WalWriter
+from ..pipeline.detect_stage import detections_to_arrow
 from ..pipeline.spool import read_detections, read_set, remove_set, write_set
-from ..pipeline.worker import normalize_and_match
+from ..pipeline.worker import BatchWork
 from ..store.hot import EventStore
 from ..timeutil import now_us
 from ..util.sockets import encode_records
@@ -154,7 +153,6 @@ class _OfflineSink(_Sink):
         from ..core.rules import publish_state  # here: the helpers, which import this module, need none of it
 
         publish_state(self.store)  # the rule state the Sigma stage runs with, as the core publishes it
-        self.batch_normalizer: BatchNormalizer | None = None
         self.pool: ProcessPoolExecutor | None = None
         self.spool = data / "spool" / "import"
         shutil.rmtree(self.spool, ignore_errors=True)  # debris of an interrupted import
@@ -175,8 +173,7 @@ class _OfflineSink(_Sink):
         self.batches += 1
         if self.batches == 1 and not self.helpers_from_start:
             # a small import stays in this process: no helper start-up for it
-            self.batch_normalizer = BatchNormalizer(self.settings)
-            self._commit(self.batch_normalizer.run(start), start, end)
+            self._commit(_normalize(BatchWork(self.settings), start), start, end)
             return
         if self.pool is None:
             workers = self.helpers
@@ -228,23 +225,6 @@ class _OfflineSink(_Sink):
         return {"stored": self.events, "dead_letters": self.dead, "detections": self.detections}
 
 
-class BatchNormalizer:
-    """A pipeline worker's work on one WAL batch, for the offline import: read it back,
-    normalize it and match the Sigma rules (the same ``StreamDetector`` as the workers)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.normalizer = Normalizer(settings)
-        self.detector = StreamDetector(settings)
-        self.reader = WalReader(settings.data_path / "wal")
-
-    def run(self, start: int) -> tuple[pa.Table, pa.Table, pa.Table]:
-        """(events, dead letters, detections) of the WAL batch at ``start``."""
-        self.reader.refresh()
-        _hdr, recs = self.reader.read_batch(start)
-        events, dead, found = normalize_and_match(self.normalizer, self.detector, recs)
-        return events, dead, detections_to_arrow(found)
-
-
 _HELPER: dict[str, Any] = {}
 
 
@@ -252,13 +232,19 @@ def _init_helper(settings: Settings, spool: Path) -> None:
     from ..proc import tune_gc
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to answer
-    _HELPER.update(work=BatchNormalizer(settings), spool=spool)
+    _HELPER.update(work=BatchWork(settings), spool=spool)
     tune_gc()
+
+
+def _normalize(work: BatchWork, start: int) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """(events, dead letters, detections) of the WAL batch at ``start``."""
+    events, dead, found = work.run([start])
+    return events, dead, detections_to_arrow(found)
 
 
 def _normalize_in_helper(start: int) -> str:
     """Normalizes the WAL batch at ``start`` into a spool set; returns the set's name."""
-    events, dead, detections = _HELPER["work"].run(start)
+    events, dead, detections = _normalize(_HELPER["work"], start)
     name = f"{start:020d}"
     write_set(_HELPER["spool"], name, events, dead, [], detections)
     return name

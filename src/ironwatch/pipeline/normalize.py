@@ -58,9 +58,7 @@ class Normalizer:
         ev["log.source.address"] = rec.address or None
         ev["ironwatch.listener"] = listener
         for key, value in meta:
-            if key != "host.name":
-                ev[key] = value
-            elif not ev.get(key):
+            if key != "host.name" or not ev.get(key):  # the event's own host wins
                 ev[key] = value
         ev["ironwatch.wal_offset"] = rec.offset
         ev["ironwatch.parser"] = used

@@ -14,7 +14,7 @@ import signal
 import socket
 import time
 from itertools import count
-from typing import Any
+from typing import Any, Sequence
 
 import orjson
 import pyarrow as pa
@@ -27,16 +27,26 @@ from .normalize import Normalizer
 from .spool import write_set
 
 
-def normalize_and_match(normalizer: Normalizer, detector: StreamDetector,
-                        records: RecordColumns) -> tuple[pa.Table, pa.Table, list[dict[str, Any]]]:
-    """(events, dead letters, Sigma detection rows) of a batch: a worker's whole job."""
-    found: list[dict[str, Any]] = []
+class BatchWork:
+    """A worker's work on WAL batches: read them back, normalize, match the Sigma rules.
+    The pipeline workers and the offline import's helpers both run it."""
 
-    def detect(fast: pa.Table | None, dicts: list[Event]) -> None:
-        found.extend(detector.match(fast, dicts))
+    def __init__(self, settings: Settings) -> None:
+        self.reader = WalReader(settings.data_path / "wal")
+        self.normalizer = Normalizer(settings)
+        self.detector = StreamDetector(settings)
 
-    events, dead = normalizer.process_batch(records, detect)
-    return events, dead, found
+    def run(self, starts: Sequence[int]) -> tuple[pa.Table, pa.Table, list[dict[str, Any]]]:
+        """(events, dead letters, Sigma detection rows) of the batches at ``starts``."""
+        parts = [self.reader.read_batch(start)[1] for start in starts]
+        self.detector.maybe_reload()
+        found: list[dict[str, Any]] = []
+
+        def detect(fast: pa.Table | None, dicts: list[Event]) -> None:
+            found.extend(self.detector.match(fast, dicts))
+
+        events, dead = self.normalizer.process_batch(RecordColumns.concat(parts), detect)
+        return events, dead, found
 
 
 class PipelineWorker:
@@ -44,20 +54,16 @@ class PipelineWorker:
         self.settings = settings
         self.slot = slot
         self.data_dir = settings.data_path
-        self.reader = WalReader(self.data_dir / "wal")
-        self.normalizer = Normalizer(settings)
-        self.detector = StreamDetector(settings)
+        self.work = BatchWork(settings)
         self.spool = self.data_dir / "spool"
         self._seq = count()
         self._stop = False
 
     def process(self, batches: list[list[int]]) -> str:
-        parts = [self.reader.read_batch(start)[1] for start, _end in batches]
-        self.detector.maybe_reload()
-        events, dead, found = normalize_and_match(self.normalizer, self.detector, RecordColumns.concat(parts))
+        events, dead, found = self.work.run([start for start, _end in batches])
         name = f"w{self.slot}-{os.getpid()}-{time.time_ns()}-{next(self._seq)}"
         write_set(self.spool, name, events, dead, batches, detections_to_arrow(found) if found else None,
-                  self.detector.stats_delta())
+                  self.work.detector.stats_delta())
         return name
 
     def run(self) -> None:
