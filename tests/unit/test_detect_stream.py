@@ -84,7 +84,7 @@ def settings(tmp_path: Path) -> Settings:
 def run_batch(det: StreamDetector, norm: Normalizer, lines: list[bytes], start: int) -> tuple[object, object, list[dict[str, object]], tuple[int, int]]:
     rc, rng = records(lines, start)
     found: list[dict[str, object]] = []
-    events, dead = norm.process_batch(rc, lambda fast, dicts: found.extend(det.match(fast, dicts)))
+    events, dead = norm.process_batch(rc, lambda fast, dicts, identity: found.extend(det.match(fast, dicts, identity)))
     return events, dead, found, rng
 
 

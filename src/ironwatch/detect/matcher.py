@@ -29,8 +29,11 @@ Event = Mapping[str, Any]
 Check = Callable[[Event], bool]
 TextTest = Callable[[str, str], bool]  # (value, value lower-cased) → matches
 
-#: event keys never searched by keyword rules (raw bytes and Ironwatch bookkeeping)
-KEYWORD_SKIP = frozenset({"event.original", "event.hash", "event.id", "@timestamp", "event.created"})
+#: event keys never searched by keyword rules (raw bytes and Ironwatch bookkeeping: where
+#: and when a record came in, which parser read it; a file path in ``import:<path>`` would
+#: otherwise match a keyword)
+KEYWORD_SKIP = frozenset({"event.original", "event.hash", "event.id", "@timestamp", "event.created",
+                          "log.source.address", "ironwatch.listener", "ironwatch.wal_offset", "ironwatch.parser"})
 
 
 def as_text(value: Any) -> str:

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from ..config import Settings
 from ..detect import Detection, RoutingOptions, SigmaEngine, load_rules
+from .normalize import Identity
 from ..store.schema import BY_NAME, DETECTION_SCHEMA
 
 #: the file through which the core tells workers the rule state (written atomically)
@@ -110,14 +111,17 @@ class StreamDetector:
         return True
 
     # -- matching ------------------------------------------------------------------------
-    def match(self, fast: pa.Table | None, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Detection rows for a batch: the fast path's table and the reference parsers' dicts."""
+    def match(self, fast: pa.Table | None, events: list[dict[str, Any]],
+              identity: Identity | None = None) -> list[dict[str, Any]]:
+        """Detection rows for a batch: the fast path's table and the reference parsers'
+        dicts, whose identity (event id, receipt time, WAL offset) is in ``identity`` when
+        they do not hold it themselves (``Normalizer.process_batch``)."""
         engine = self.engine
         if engine is None:
             return []
         rows: list[dict[str, Any]] = []
         if events:
-            rows.extend(_rows(engine.match_batch(events), events))
+            rows.extend(_rows(engine.match_batch(events), events, identity))
         if fast is not None and fast.num_rows:
             routed = fast_events(fast, engine)
             if routed:
@@ -182,11 +186,15 @@ def _int(v: Any) -> int | None:
     return v if type(v) is int else None
 
 
-def _rows(found: list[Detection], events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _rows(found: list[Detection], events: Sequence[Mapping[str, Any]],
+          identity: Identity | None = None) -> list[dict[str, Any]]:
     out: dict[bytes, dict[str, Any]] = {}
     for d in found:
         ev = events[d.index]
-        eid = ev.get("event.id")
+        if identity is not None:
+            eid, created, offset = identity.of(d.index)
+        else:
+            eid, created, offset = ev.get("event.id"), ev.get("event.created"), ev.get("ironwatch.wal_offset")
         if not isinstance(eid, (bytes, bytearray)):
             continue  # every event in the pipeline has its identity from the WAL
         did = detection_id(bytes(eid), d.rule.id)
@@ -198,11 +206,11 @@ def _rows(found: list[Detection], events: Sequence[Mapping[str, Any]]) -> list[d
             "status": d.rule.status, "tags": list(d.rule.tags), "attack_techniques": list(a.techniques),
             "attack_tactics": list(a.tactics), "ics_techniques": list(a.ics_techniques),
             "ics_tactics": list(a.ics_tactics), "target": d.target, "rule_path": d.rule.path,
-            "event_id": bytes(eid), "event_ts": _int(ev.get("@timestamp")), "created": _int(ev.get("event.created")),
+            "event_id": bytes(eid), "event_ts": _int(ev.get("@timestamp")), "created": _int(created),
             "host_name": ev.get("host.name") if isinstance(ev.get("host.name"), str) else None,
             "matched_fields": orjson.dumps(d.matched_fields, default=str,
                                            option=orjson.OPT_NON_STR_KEYS).decode(),
-            "wal_offset": ev.get("ironwatch.wal_offset"),
+            "wal_offset": offset,
         }
     return list(out.values())
 

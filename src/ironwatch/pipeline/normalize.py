@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -21,8 +22,8 @@ from ..event import Event
 from ..intake.wal import RecordColumns, WalRecord
 from ..parsers.base import ParseContext
 from ..parsers.registry import parse as parse_record
-from ..store.schema import DEAD_LETTER_SCHEMA, EVENT_COLUMNS, EVENT_SCHEMA
-from .columnar import ColumnarSyslog
+from ..store.schema import DEAD_LETTER_SCHEMA, EVENT_COLUMNS, EVENT_SCHEMA, TS
+from .columnar import ColumnarSyslog, uuid_array
 from .listeners import listener_meta
 from .zones import ZoneResolver
 
@@ -65,19 +66,65 @@ class Normalizer:
         return ev, ""
 
     def process_batch(self, records: RecordColumns,
-                      inspect: Callable[[pa.Table | None, list[Event]], None] | None = None) -> tuple[pa.Table, pa.Table]:
+                      inspect: Callable[[pa.Table | None, list[Event], Identity], None] | None = None) -> tuple[pa.Table, pa.Table]:
         """The worker's entry point: columnar fast path first, reference parsers for the rest.
 
         ``inspect`` (the worker's Sigma matching) sees the fast path's table and the
-        reference parsers' event dicts before ``events_to_arrow`` takes the dicts apart."""
+        reference parsers' event dicts before ``events_to_arrow`` takes the dicts apart.
+        Those dicts hold what the parsers found; their identity (``event.id``,
+        ``event.created``, ``event.original``, the WAL offset…) is added as whole columns
+        from the batch, and ``inspect`` reads it from the ``Identity`` it is given."""
         fast, slow = self.columnar.parse(records, LISTENER_FORMATS)
-        events, dead = self.process(records.records(slow))
+        ref = self.reference(records, slow)
         if inspect is not None:
-            inspect(fast, events)
-        table = events_to_arrow(events)
+            inspect(fast, ref.events, ref.identity)
+        table = ref.table()
         if fast is not None:
             table = pa.concat_tables([fast, table]) if table.num_rows else fast
-        return table, dead_to_arrow(dead)
+        return table, dead_to_arrow(ref.dead)
+
+    def reference(self, rc: RecordColumns, rows: Sequence[int]) -> ReferenceRows:
+        """The records at ``rows`` through the reference parsers: what ``parse_one`` gives
+        each, without building a ``WalRecord`` per record or storing the identity per event."""
+        out = ReferenceRows(rc)
+        if not rows:
+            return out
+        kinds = [self._meta_kind(m) for m in rc.meta]
+        data, offsets = rc.data, rc.offsets.tolist()
+        received, meta_index = rc.received.tolist(), rc.meta_index.tolist()
+        contexts: dict[tuple[int, int], ParseContext] = {}
+        events, parsed, parsers = out.events, out.rows, out.parsers
+        for i in rows:
+            m = meta_index[i]
+            fmt, meta = kinds[m]
+            if fmt.startswith("!"):
+                out.dead.append(dead_letter(rc.record(i), fmt[1:]))
+                continue
+            ctx = contexts.get((received[i], m))
+            if ctx is None:
+                address = rc.meta[m][2]
+                ctx = contexts[(received[i], m)] = ParseContext(received[i], self.zones.for_address(address), address)
+            try:
+                used, ev = parse_record(data[offsets[i]:offsets[i + 1]], ctx, fmt)
+            except ParseError as exc:
+                out.dead.append(dead_letter(rc.record(i), f"{exc.parser or fmt}: {exc.reason}"))
+                continue
+            ev.setdefault("event.kind", "event")
+            ev.setdefault("event.dataset", DEFAULT_DATASET.get(used, used))
+            for key, value in meta:
+                if key != "host.name" or not ev.get(key):  # the event's own host wins
+                    ev[key] = value
+            events.append(ev)
+            parsed.append(i)
+            parsers.append(used)
+        out.drop_identity_keys()
+        return out
+
+    @staticmethod
+    def _meta_kind(meta: tuple[str, str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """(format to parse with, fields the listener gives) of a batch's listener/format pair."""
+        listener, fields = listener_meta(meta[0])
+        return meta[1] or LISTENER_FORMATS.get(listener, "auto"), fields
 
     def process(self, records: Iterable[WalRecord]) -> tuple[list[Event], list[dict[str, Any]]]:
         events: list[Event] = []
@@ -89,6 +136,64 @@ class Normalizer:
             else:
                 dead.append(dead_letter(rec, reason))
         return events, dead
+
+
+#: the fields every event gets from its WAL record rather than from its parser
+IDENTITY_FIELDS = ("event.id", "event.created", "event.original", "log.source.address",
+                   "ironwatch.listener", "ironwatch.wal_offset", "ironwatch.parser")
+_IDENTITY = frozenset(IDENTITY_FIELDS)
+
+
+class Identity:
+    """The identity of the events a batch's reference parsers gave, by event index."""
+
+    def __init__(self, rc: RecordColumns, rows: list[int]) -> None:
+        self.rc, self.rows = rc, rows
+
+    def of(self, index: int) -> tuple[bytes, int, int]:
+        """(``event.id`` bytes, ``event.created`` µs, WAL offset) of event ``index``."""
+        i = self.rows[index]
+        rc = self.rc
+        return rc.ids[16 * i:16 * i + 16], int(rc.received[i]), int(rc.wal_offset[i])
+
+
+class ReferenceRows:
+    """What the reference parsers made of some records of a batch: the event dicts (without
+    their identity), the rows they came from and the parser each used, and dead letters."""
+
+    def __init__(self, rc: RecordColumns) -> None:
+        self.rc = rc
+        self.events: list[Event] = []
+        self.rows: list[int] = []
+        self.parsers: list[str] = []
+        self.dead: list[dict[str, Any]] = []
+        self.identity = Identity(rc, self.rows)
+
+    def drop_identity_keys(self) -> None:
+        """A parser may name a field the WAL record decides (JSON with ``event.id``): the
+        record's value wins, as in ``parse_one``, so the parser's is dropped."""
+        if self.events and not _IDENTITY.isdisjoint(set().union(*self.events)):
+            for ev in self.events:
+                for key in _IDENTITY.intersection(ev):
+                    del ev[key]
+
+    def table(self) -> pa.Table:
+        rc, n = self.rc, len(self.rows)
+        if not n:
+            return events_to_arrow([])
+        rows = np.asarray(self.rows, dtype=np.int64)
+        take = pa.array(rows)
+        meta_rows = pa.array(rc.meta_index[rows])
+        given = {
+            "event.id": uuid_array(rc.ids, rows),
+            "event.created": pa.array(rc.received[rows], TS),
+            "event.original": rc.originals().take(take),
+            "log.source.address": pa.array([m[2] or None for m in rc.meta], pa.string()).take(meta_rows),
+            "ironwatch.listener": pa.array([listener_meta(m[0])[0] for m in rc.meta], pa.string()).take(meta_rows),
+            "ironwatch.wal_offset": pa.array(rc.wal_offset[rows], pa.uint64()),
+            "ironwatch.parser": pa.array(self.parsers, pa.string()),
+        }
+        return events_to_arrow(self.events, given)
 
 
 def dead_letter(rec: WalRecord, reason: str) -> dict[str, Any]:
@@ -103,7 +208,7 @@ def _as_list(v: Any) -> Any:
     return [str(v)]
 
 
-def _column(values: list[Any], col_type: pa.DataType, field: str, events: Sequence[Event]) -> pa.Array:
+def _column(values: Sequence[Any], col_type: pa.DataType, field: str, events: Sequence[Event]) -> pa.Array:
     if isinstance(col_type, pa.UuidType):
         storage = pa.array(values, pa.binary(16))
         return pa.ExtensionArray.from_storage(col_type, storage)
@@ -129,19 +234,31 @@ def _json_default(v: Any) -> Any:
     return str(v)
 
 
-def events_to_arrow(events: list[Event]) -> pa.Table:
-    """One Arrow table in ``EVENT_SCHEMA``; fields without a column go to ``fields`` as JSON."""
-    arrays: list[pa.Array] = []
-    present = set().union(*events)  # one C-level pass; absent columns cost nothing per event
+def events_to_arrow(events: list[Event], given: dict[str, pa.Array] | None = None) -> pa.Table:
+    """One Arrow table in ``EVENT_SCHEMA``; fields without a column go to ``fields`` as JSON.
+
+    ``given`` holds whole columns made elsewhere (the identity from the WAL record); the
+    events do not hold those fields."""
+    given = given or {}
     n = len(events)
+    present = set().union(*events)  # one C-level pass; absent columns cost nothing per event
+    taken = [c for c in EVENT_COLUMNS if c.field in present and c.field not in given]
+    names = [c.field for c in taken]
+    # one pass per event, the pops in C (``map``), then the rows turned into columns (``zip``)
+    values = dict(zip(names, zip(*[list(map(ev.pop, names, [None] * len(names))) for ev in events]))) if names and n else {}
+    arrays: list[pa.Array] = []
     for col in EVENT_COLUMNS:
-        if col.field not in present:
+        column = given.get(col.field)
+        if column is not None:
+            arrays.append(column if column.type == col.arrow else column.cast(col.arrow))
+            continue
+        vals = values.get(col.field)
+        if vals is None:
             arrays.append(pa.nulls(n, col.arrow))
             continue
-        values = [ev.pop(col.field, None) for ev in events]
         if col.field in ("event.category", "event.type"):
-            values = [_as_list(v) for v in values]
-        arrays.append(_column(values, col.arrow, col.field, events))
+            vals = tuple(_as_list(v) for v in vals)
+        arrays.append(_column(vals, col.arrow, col.field, events))
     dumps = orjson.dumps
     opts = orjson.OPT_NON_STR_KEYS
     arrays.append(pa.array([dumps(ev, default=_json_default, option=opts).decode() if ev else None

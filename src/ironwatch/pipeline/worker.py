@@ -23,7 +23,7 @@ from ..config import Settings
 from ..event import Event
 from ..intake.wal import RecordColumns, WalReader
 from .detect_stage import StreamDetector, detections_to_arrow
-from .normalize import Normalizer
+from .normalize import Identity, Normalizer
 from .spool import write_set
 
 
@@ -42,8 +42,8 @@ class BatchWork:
         self.detector.maybe_reload()
         found: list[dict[str, Any]] = []
 
-        def detect(fast: pa.Table | None, dicts: list[Event]) -> None:
-            found.extend(self.detector.match(fast, dicts))
+        def detect(fast: pa.Table | None, dicts: list[Event], identity: Identity) -> None:
+            found.extend(self.detector.match(fast, dicts, identity))
 
         events, dead = self.normalizer.process_batch(RecordColumns.concat(parts), detect)
         return events, dead, found
