@@ -11,6 +11,8 @@ import asyncio
 import dataclasses
 import gc
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -37,6 +39,23 @@ def tune_gc() -> None:
     """
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic collection during one batch's work (``BatchWork.run``).
+
+    A batch's event dicts and strings form no cycles and are freed by reference counting
+    when the batch is done; a young collection in the middle of it only walks them (about
+    5 % of the time of a batch of Windows events). Collection resumes after the batch.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def main(argv: list[str] | None = None) -> None:

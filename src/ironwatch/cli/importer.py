@@ -16,7 +16,7 @@ import shutil
 import signal
 import time
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from ..intake.wal import PendingChunk, WalWriter
 from ..pipeline.detect_stage import detections_to_arrow
 from ..pipeline.spool import read_detections, read_set, remove_set, write_set
 from ..pipeline.worker import BatchWork
-from ..store.hot import EventStore
+from ..store.hot import CommitResult, EventStore
 from ..timeutil import now_us
 from ..util.sockets import encode_records
 from .client import IntakeConnection
@@ -72,28 +72,44 @@ def run_import(settings: Settings, paths: list[str], fmt: str, show_progress: bo
 
 class _Sink:
     """Buffers groups and writes them together: many small files (EVTX samples, rotated
-    logs) would otherwise cost one durable write and one store commit each."""
+    logs) would otherwise cost one durable write and one store commit each.
+
+    With ``ALIGN`` set, batches also end at every multiple of ``ALIGN`` records (a group is
+    split there), so that the store can commit whole DuckDB row groups (see ``_OfflineSink``).
+    """
 
     FLUSH_RECORDS = 20_000
     FLUSH_BYTES = 8 << 20
+    ALIGN = 0
 
     def __init__(self) -> None:
         self.pending: list[tuple[str, Group]] = []
         self.pending_records = self.pending_bytes = 0
+        self.written = 0  # records in the batches written so far
 
     def write(self, group: Group, listener: str) -> None:
-        self.pending.append((listener, group))
-        self.pending_records += len(group.records)
-        self.pending_bytes += sum(map(len, group.records))
-        if self.pending_records >= self.FLUSH_RECORDS or self.pending_bytes >= self.FLUSH_BYTES:
-            self.flush()
+        records = group.records
+        while records:
+            room = len(records)
+            if self.ALIGN:
+                room = min(room, self.ALIGN - (self.written + self.pending_records) % self.ALIGN)
+            part = group if room == len(records) == len(group.records) else Group(group.fmt, records[:room])
+            records = records[room:]
+            self.pending.append((listener, part))
+            self.pending_records += len(part.records)
+            self.pending_bytes += sum(map(len, part.records))
+            boundary = bool(self.ALIGN) and (self.written + self.pending_records) % self.ALIGN == 0
+            if boundary or self.pending_records >= self.FLUSH_RECORDS or self.pending_bytes >= self.FLUSH_BYTES:
+                self.flush()
 
     def flush(self) -> None:
         if self.pending:
-            self._write(self.pending)
+            self.written += self.pending_records
+            self._write(self.pending, bool(self.ALIGN) and self.written % self.ALIGN == 0)
         self.pending, self.pending_records, self.pending_bytes = [], 0, 0
 
-    def _write(self, groups: list[tuple[str, Group]]) -> None:
+    def _write(self, groups: list[tuple[str, Group]], boundary: bool) -> None:
+        """Writes one batch; ``boundary``: it ends at a multiple of ``ALIGN`` records."""
         raise NotImplementedError
 
     def finish(self) -> dict[str, float]:
@@ -105,7 +121,7 @@ class _ServerSink(_Sink):
         super().__init__()
         self.conn = IntakeConnection(settings.data_path)
 
-    def _write(self, groups: list[tuple[str, Group]]) -> None:
+    def _write(self, groups: list[tuple[str, Group]], boundary: bool) -> None:
         body = encode_records([r for _, g in groups for r in g.records])
         chunks = [{"listener": listener, "format": g.fmt, "count": len(g.records)} for listener, g in groups]
         while True:
@@ -134,12 +150,18 @@ class _OfflineSink(_Sink):
     while this process reads files, appends and commits; batches are committed in the
     order they were appended. Spool sets are in ``DATA/spool/import`` only until committed;
     an interrupted import leaves its batches in the WAL, where ``serve`` finds them.
+
+    Batches are committed in groups of exactly one DuckDB row group of records (122,880;
+    ``ALIGN``: the batches end there), which DuckDB writes straight to the database file
+    instead of its log first. A group that ended off a row-group boundary would leave a
+    partly filled row group that the next commit rewrites: a third more time per event
+    for every later group, and several times more for the last one.
     """
 
     #: an import of at most this many bytes is normalized in this process (helpers take
     #: longer to start than it takes); a larger one uses the helpers from its first batch
     IN_PROCESS_BYTES = 16 << 20
-    COMMIT_ROWS = 122_880
+    ALIGN = 122_880  # DuckDB's row group
     COMMIT_BYTES = 768 << 20  # a row group of Windows events is ~450 MB in Arrow
 
     def __init__(self, settings: Settings, helpers_from_start: bool = False) -> None:
@@ -149,6 +171,7 @@ class _OfflineSink(_Sink):
         data = settings.data_path
         data.mkdir(parents=True, exist_ok=True)
         self.store = EventStore(data, settings.store)
+        self.store.bulk_load()
         self.wal = WalWriter(data / "wal", settings.wal.segment_bytes, self.store.watermark)
         from ..core.rules import publish_state  # here: the helpers, which import this module, need none of it
 
@@ -156,7 +179,7 @@ class _OfflineSink(_Sink):
         self.pool: ProcessPoolExecutor | None = None
         self.spool = data / "spool" / "import"
         shutil.rmtree(self.spool, ignore_errors=True)  # debris of an interrupted import
-        self.inflight: deque[tuple[Future[str], int, int]] = deque()
+        self.inflight: deque[tuple[Future[str], int, int, bool]] = deque()
         self.batches = 0
         # this process mostly waits for the disk and DuckDB: one helper per core (the server
         # runs cores - 1 workers because its core and intake need the rest)
@@ -164,59 +187,88 @@ class _OfflineSink(_Sink):
         self.events = self.dead = self.detections = 0
         self.ready: list[tuple[tuple[pa.Table, pa.Table, pa.Table], tuple[int, int]]] = []
         self.ready_sets: list[str] = []
-        self.ready_rows = self.ready_bytes = 0
+        self.ready_bytes = 0
+        # the store is written by this one thread only, a group at a time
+        self.committer = ThreadPoolExecutor(1, thread_name_prefix="import-commit")
+        self.committing: Future[CommitResult] | None = None
+        if helpers_from_start:
+            self._start_helpers()
 
-    def _write(self, groups: list[tuple[str, Group]]) -> None:
+    def _start_helpers(self) -> ProcessPoolExecutor:
+        """The helper pool, all helpers started at once: a helper takes most of a second to
+        start (imports), which they then spend side by side while this process reads."""
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(self.helpers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_init_helper, initargs=(self.settings, self.spool))
+            for _ in range(self.helpers):  # the pool starts a process per task while none is idle
+                self.pool.submit(os.getpid)
+        return self.pool
+
+    def _write(self, groups: list[tuple[str, Group]], boundary: bool) -> None:
         now = now_us()
         start, end, _ = self.wal.append([PendingChunk(listener, g.fmt, "", now, g.records) for listener, g in groups])
         self.wal.sync()
         self.batches += 1
         if self.batches == 1 and not self.helpers_from_start:
             # a small import stays in this process: no helper start-up for it
-            self._commit(_normalize(BatchWork(self.settings), start), start, end)
+            self._commit(_normalize(BatchWork(self.settings), start), start, end, boundary)
             return
-        if self.pool is None:
-            workers = self.helpers
-            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_init_helper, initargs=(self.settings, self.spool))
-        self.inflight.append((self.pool.submit(_normalize_in_helper, start), start, end))
+        self.inflight.append((self._start_helpers().submit(_normalize_in_helper, start), start, end, boundary))
         while len(self.inflight) > self.helpers + 2:  # helpers stay busy during a commit
             self._commit_oldest()
 
     def _commit_oldest(self) -> None:
-        future, start, end = self.inflight.popleft()
+        future, start, end, boundary = self.inflight.popleft()
         name = future.result()
         events, dead, _ = read_set(self.spool, name)
         self.ready_sets.append(name)
-        self._commit((events, dead, read_detections(self.spool, name)), start, end)
+        self._commit((events, dead, read_detections(self.spool, name)), start, end, boundary)
 
-    def _commit(self, tables: tuple[pa.Table, pa.Table, pa.Table], start: int, end: int) -> None:
-        """Commits in groups of at least one DuckDB row group (122,880 rows), which DuckDB
-        writes straight to the database file instead of its log first: half the store's
-        time per event. A group is committed earlier when it holds ``COMMIT_BYTES``."""
+    def _commit(self, tables: tuple[pa.Table, pa.Table, pa.Table], start: int, end: int, boundary: bool) -> None:
+        """Gathers batches until a row-group boundary (or ``COMMIT_BYTES``, for very large
+        events), then commits them as one group."""
         self.ready.append((tables, (start, end)))
-        self.ready_rows += tables[0].num_rows + tables[1].num_rows
         self.ready_bytes += tables[0].nbytes + tables[1].nbytes
-        if self.ready_rows >= self.COMMIT_ROWS or self.ready_bytes >= self.COMMIT_BYTES:
+        if boundary or self.ready_bytes >= self.COMMIT_BYTES:
             self._commit_ready()
 
     def _commit_ready(self) -> None:
+        """Hands the gathered group to the committing thread (after the previous group is
+        in): DuckDB works without the GIL, so this process goes on reading, appending and
+        feeding the helpers while a group is written (it would otherwise leave them idle)."""
         if not self.ready:
             return
         events, dead, detections = (pa.concat_tables([t[i] for t, _ in self.ready]) for i in range(3))
-        result = self.store.commit(events, dead, [r for _, r in self.ready], detections)
-        self.events += result.events
-        self.dead += result.dead
-        self.detections += result.detections
-        for name in self.ready_sets:
+        ranges, sets = [r for _, r in self.ready], self.ready_sets
+        self.ready, self.ready_sets, self.ready_bytes = [], [], 0
+        self._committed()
+        self.committing = self.committer.submit(self._store_group, events, dead, ranges, detections, sets)
+
+    def _store_group(self, events: pa.Table, dead: pa.Table, ranges: list[tuple[int, int]],
+                     detections: pa.Table, sets: list[str]) -> CommitResult:
+        result = self.store.commit(events, dead, ranges, detections)
+        for name in sets:
             remove_set(self.spool, name)
-        self.ready, self.ready_sets, self.ready_rows, self.ready_bytes = [], [], 0, 0
+        return result
+
+    def _committed(self) -> None:
+        """Waits for the group being committed, if any, and counts it (its error raised here)."""
+        if self.committing is not None:
+            result = self.committing.result()
+            self.committing = None
+            self.events += result.events
+            self.dead += result.dead
+            self.detections += result.detections
 
     def finish(self) -> dict[str, float]:
-        self.flush()
-        while self.inflight:
-            self._commit_oldest()
-        self._commit_ready()
+        try:
+            self.flush()
+            while self.inflight:
+                self._commit_oldest()
+            self._commit_ready()
+            self._committed()
+        finally:
+            self.committer.shutdown()
         if self.pool is not None:
             self.pool.shutdown()
         shutil.rmtree(self.spool, ignore_errors=True)

@@ -168,26 +168,37 @@ _STATIC: dict[Any, Event] = {}
 _STATIC_MAX = 4096
 
 
-_ED_KEYS: dict[str, str] = {}
+class _EventDataKeys(dict[str, str]):
+    """``winlog.event_data.<Name>`` by ``Name``, made once per name (at most ``_MAX_KEYS`` kept)."""
+
+    def __missing__(self, name: str) -> str:
+        key = "winlog.event_data." + name
+        if len(self) < _MAX_KEYS:
+            self[name] = key
+        return key
+
+
+_ED_KEYS = _EventDataKeys()
+_ED_KEY = _ED_KEYS.__getitem__
 
 
 def event_data_key(name: str) -> str:
-    key = _ED_KEYS.get(name)
-    if key is None:
-        key = "winlog.event_data." + name
-        if len(_ED_KEYS) < _MAX_KEYS:
-            _ED_KEYS[name] = key
-    return key
+    return _ED_KEY(name)
 
 
 def _event_data(items: list[tuple[str, str]], event: Event) -> None:
+    if not items:
+        return
+    names, values = zip(*items)
+    if "" not in names:  # the usual case, all in C: one update, keys from the cache
+        event.update(zip(map(_ED_KEY, names), values))
+        return
     unnamed: list[str] = []
-    keys = _ED_KEYS
     for name, value in items:
         if not name:
             unnamed.append(value)
         else:
-            event[keys.get(name) or event_data_key(name)] = value
+            event[_ED_KEY(name)] = value
     if unnamed:
         event["winlog.event_data.Data"] = unnamed[0] if len(unnamed) == 1 else unnamed
 

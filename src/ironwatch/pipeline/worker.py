@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from ..config import Settings
 from ..event import Event
+from ..proc import gc_paused
 from ..intake.wal import RecordColumns, WalReader
 from .detect_stage import StreamDetector, detections_to_arrow
 from .normalize import Identity, Normalizer
@@ -45,7 +46,8 @@ class BatchWork:
         def detect(fast: pa.Table | None, dicts: list[Event], identity: Identity) -> None:
             found.extend(self.detector.match(fast, dicts, identity))
 
-        events, dead = self.normalizer.process_batch(RecordColumns.concat(parts), detect)
+        with gc_paused():
+            events, dead = self.normalizer.process_batch(RecordColumns.concat(parts), detect)
         return events, dead, found
 
 
