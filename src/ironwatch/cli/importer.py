@@ -172,6 +172,8 @@ class _OfflineSink(_Sink):
         data.mkdir(parents=True, exist_ok=True)
         self.store = EventStore(data, settings.store)
         self.store.bulk_load()
+        # the first group tops up the row group today's segment has begun, if any
+        self.written = self.store.segment_rows(now_us()) % self.ALIGN
         self.wal = WalWriter(data / "wal", settings.wal.segment_bytes, self.store.watermark)
         from ..core.rules import publish_state  # here: the helpers, which import this module, need none of it
 

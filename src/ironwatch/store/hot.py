@@ -209,6 +209,12 @@ class EventStore:
                 "dead_letters_replayed": int(dead[1]), "watermark": self.watermark,
                 "size_bytes": _size(self.path) + _size(self.path.with_name(self.path.name + ".wal"))}
 
+    def segment_rows(self, at_us: int) -> int:
+        """Events in the day segment that events received at ``at_us`` go to."""
+        day = date(1970, 1, 1) + timedelta(microseconds=at_us - at_us % _DAY_US)
+        rows = self.con.execute("SELECT rows FROM segments WHERE name = ?", [segment_name(day)]).fetchall()
+        return int(rows[0][0] or 0) if rows else 0
+
     def bulk_load(self) -> None:
         """For a bulk load (an offline import, groups of whole row groups): a commit that
         would go through DuckDB's own log (a last, smaller group) is written straight into
