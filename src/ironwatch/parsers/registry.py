@@ -151,6 +151,21 @@ def _parse_text(body: bytes, ctx: ParseContext) -> tuple[str, Event]:
     return TEXT, {"@timestamp": ctx.received_us, "message": text}
 
 
+def direct(fmt: str) -> Parser | None:
+    """The parser that ``parse(raw, ctx, fmt)`` hands ``raw`` to unchanged (leading
+    whitespace and BOMs aside), when that is all ``parse`` would do: a pinned format without
+    options, detection, envelope, JSON flavours or syslog enrichment (``winxml``, ``zeek``,
+    ``auditd``…). A batch of such records skips the dispatch per record."""
+    if "\n" in fmt or fmt in DETECTING or fmt in _SYSLOG or fmt in (TEXT, jsonlines.NAME, hec.NAME):
+        return None
+    return PARSERS.get(fmt)
+
+
+def strip_lead(raw: bytes) -> bytes:
+    """``raw`` without leading whitespace and byte-order marks (as ``parse`` reads it)."""
+    return raw if raw[:1] == b"<" else _strip_lead(raw)
+
+
 def parse(raw: bytes, ctx: ParseContext, fmt: str = "auto") -> tuple[str, Event]:
     """``(format used, fields)`` of one message; leading whitespace and BOMs are skipped.
 
@@ -178,5 +193,5 @@ def parse(raw: bytes, ctx: ParseContext, fmt: str = "auto") -> tuple[str, Event]
     return fmt, event
 
 
-__all__ = ["DETECTING", "ENVELOPES", "FLAVOURS", "PARSERS", "check_format", "known_formats", "detect_syslog_format", "enriched_programs",
+__all__ = ["DETECTING", "ENVELOPES", "FLAVOURS", "PARSERS", "check_format", "direct", "known_formats", "detect_syslog_format", "enriched_programs", "strip_lead",
            "get_parser", "json_document", "parse", "parse_json", "sniffer_patterns"]

@@ -20,8 +20,10 @@ from ..config import Settings
 from ..errors import ParseError
 from ..event import Event
 from ..intake.wal import RecordColumns, WalRecord
-from ..parsers.base import ParseContext
+from ..parsers.base import ParseContext, Parser
+from ..parsers.registry import direct as direct_parser
 from ..parsers.registry import parse as parse_record
+from ..parsers.registry import strip_lead
 from ..store.schema import DEAD_LETTER_SCHEMA, EVENT_COLUMNS, EVENT_SCHEMA, TS
 from .columnar import ColumnarSyslog, uuid_array
 from .listeners import listener_meta
@@ -96,7 +98,7 @@ class Normalizer:
         events, parsed, parsers = out.events, out.rows, out.parsers
         for i in rows:
             m = meta_index[i]
-            fmt, meta = kinds[m]
+            fmt, meta, parser = kinds[m]
             if fmt.startswith("!"):
                 out.dead.append(dead_letter(rc.record(i), fmt[1:]))
                 continue
@@ -105,7 +107,10 @@ class Normalizer:
                 address = rc.meta[m][2]
                 ctx = contexts[(received[i], m)] = ParseContext(received[i], self.zones.for_address(address), address)
             try:
-                used, ev = parse_record(data[offsets[i]:offsets[i + 1]], ctx, fmt)
+                if parser is not None:
+                    used, ev = fmt, parser.parse(strip_lead(data[offsets[i]:offsets[i + 1]]), ctx)
+                else:
+                    used, ev = parse_record(data[offsets[i]:offsets[i + 1]], ctx, fmt)
             except ParseError as exc:
                 out.dead.append(dead_letter(rc.record(i), f"{exc.parser or fmt}: {exc.reason}"))
                 continue
@@ -121,10 +126,12 @@ class Normalizer:
         return out
 
     @staticmethod
-    def _meta_kind(meta: tuple[str, str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
-        """(format to parse with, fields the listener gives) of a batch's listener/format pair."""
+    def _meta_kind(meta: tuple[str, str, str]) -> tuple[str, tuple[tuple[str, str], ...], Parser | None]:
+        """(format to parse with, fields the listener gives, the parser to call directly if
+        ``parse_record`` would only dispatch to it) of a batch's listener/format pair."""
         listener, fields = listener_meta(meta[0])
-        return meta[1] or LISTENER_FORMATS.get(listener, "auto"), fields
+        fmt = meta[1] or LISTENER_FORMATS.get(listener, "auto")
+        return fmt, fields, direct_parser(fmt)
 
     def process(self, records: Iterable[WalRecord]) -> tuple[list[Event], list[dict[str, Any]]]:
         events: list[Event] = []
