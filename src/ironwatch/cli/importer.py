@@ -38,7 +38,8 @@ from .client import IntakeConnection
 
 def run_import(settings: Settings, paths: list[str], fmt: str, show_progress: bool = True) -> dict[str, float]:
     files = list(iter_files(paths))
-    total = sum(f.stat().st_size for f in files)
+    sizes = [f.stat().st_size for f in files]
+    total = sum(sizes)
     try:
         sink: _Sink = _ServerSink(settings)
     except ServerNotRunning:
@@ -49,8 +50,8 @@ def run_import(settings: Settings, paths: list[str], fmt: str, show_progress: bo
     with Progress(*columns, disable=not show_progress, transient=False) as progress:
         task = progress.add_task("import", total=total)
         done_bytes = 0
-        for path in files:
-            reader = FileReader(path, fmt)
+        for path, size in zip(files, sizes):
+            reader = FileReader(path, fmt, size)
             progress.update(task, description=f"{path.name[:36]} ({reader.kind})")
             base = done_bytes
             for groups, pos in reader:
@@ -61,7 +62,7 @@ def run_import(settings: Settings, paths: list[str], fmt: str, show_progress: bo
                 if pos is not None:
                     progress.update(task, completed=base + pos)
             corrupt += reader.corrupt
-            done_bytes = base + path.stat().st_size
+            done_bytes = base + size
             progress.update(task, completed=done_bytes)
     result = sink.finish()
     result.update({"files": len(files), "records": records, "seconds": round(time.monotonic() - t0, 2)})

@@ -122,10 +122,14 @@ def detect_kind(path: Path, head: bytes, fmt: str = "auto") -> str:
 class FileReader:
     """One file's records, in groups, with the file position reached (for progress)."""
 
-    def __init__(self, path: Path, fmt: str = "auto") -> None:
+    def __init__(self, path: Path, fmt: str = "auto", size: int | None = None) -> None:
         self.path = path
         self.fmt = fmt
-        self.kind = detect_kind(path, read_head(path), fmt)
+        self.size = path.stat().st_size if size is None else size
+        with open(path, "rb") as f:  # one open for the head (many small EVTX files are usual)
+            head = f.read(HEAD)
+        self.gzipped = head[:2] == b"\x1f\x8b"
+        self.kind = detect_kind(path, read_head(path) if self.gzipped else head, fmt)
         #: EVTX records that could not be read (each also dead-lettered)
         self.corrupt = 0
 
@@ -154,7 +158,7 @@ class FileReader:
                 yield split_lines(data[:cut + 1]), pos
                 rest = data[cut + 1:]
             if rest.strip():
-                yield split_lines(rest), self.path.stat().st_size
+                yield split_lines(rest), self.size
 
     def _lines(self) -> Iterator[tuple[list[Group], int | None]]:
         pinned = "" if self.fmt in ("auto", "syslog") else self.fmt
@@ -181,12 +185,12 @@ class FileReader:
 
     # -- record-based kinds ------------------------------------------------------------------
     def _evtx(self) -> Iterator[tuple[list[Group], int | None]]:
-        size = self.path.stat().st_size
+        size = self.size
         good = Group("winxml")
         bad: list[Group] = []
         index = 0
         source: Path | BinaryIO = self.path
-        if read_head_raw(self.path).startswith(b"\x1f\x8b"):
+        if self.gzipped:
             source = io.BytesIO(self._document())
         for xml, error in windows.read_evtx(source):
             index += 1
@@ -211,7 +215,7 @@ class FileReader:
 
     def _json_stream(self) -> Iterator[tuple[list[Group], int | None]]:
         pinned = "" if self.fmt in ("auto", "syslog") else self.fmt
-        size = self.path.stat().st_size
+        size = self.size
         batch = Group(pinned)
         for record in json_records(self._document()):
             batch.records.append(record)
@@ -221,7 +225,7 @@ class FileReader:
         yield [batch], size
 
     def _winxml(self) -> Iterator[tuple[list[Group], int | None]]:
-        size = self.path.stat().st_size
+        size = self.size
         batch = Group("winxml")
         for m in _XML_EVENT.finditer(self._document()):
             batch.records.append(m.group(0))
@@ -229,11 +233,6 @@ class FileReader:
                 yield [batch], None
                 batch = Group("winxml")
         yield [batch], size
-
-
-def read_head_raw(path: Path) -> bytes:
-    with open(path, "rb") as f:
-        return f.read(2)
 
 
 def split_lines(chunk: bytes) -> list[bytes]:
