@@ -71,9 +71,10 @@ def test_offline_import_through_helpers_commits_each_batch_once(tmp_path: Path, 
     assert result["stored"] == 4_321 and result["records"] == 4_321 and result["dead_letters"] == 0
     store = EventStore(settings.data_path, settings.store)
     try:
-        union = " UNION ALL ".join(f"SELECT process_pid FROM {name}" for name in store.segments(None, None))
-        pids = [r[0] for r in store.con.execute(f"SELECT process_pid FROM ({union}) ORDER BY 1").fetchall()]
-        assert pids == list(range(4_321))
+        union = " UNION ALL ".join(f"SELECT process_pid, original FROM {name}" for name in store.segments(None, None))
+        rows = store.con.execute(f"SELECT process_pid, original FROM ({union}) ORDER BY 1").fetchall()
+        assert [pid for pid, _ in rows] == list(range(4_321))
+        assert [bytes(original).decode() for _, original in rows] == lines  # from the WAL, not the helpers
         assert store.watermark > 0 and not store.done  # every batch marked stored, none left over
     finally:
         store.close()

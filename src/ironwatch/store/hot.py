@@ -216,13 +216,21 @@ class EventStore:
         return int(rows[0][0] or 0) if rows else 0
 
     def bulk_load(self) -> None:
-        """For a bulk load (an offline import, groups of whole row groups): a commit that
-        would go through DuckDB's own log (a last, smaller group) is written straight into
-        the database file instead, as whole row groups are. The log would be written and
-        then read back and written again by a checkpoint at close (a second or more for a
-        group of Windows events). Only for this connection's process; the server keeps
-        its log, which is cheaper for its many small commits."""
+        """For a bulk load (an offline import, groups of whole row groups), for this
+        connection's process only (the server keeps DuckDB's defaults, cheaper for its many
+        small commits):
+
+        - a commit that would go through DuckDB's own log (a last, smaller group) is
+          written straight into the database file instead, as whole row groups are; the log
+          would be written, then read back and written again by a checkpoint at close;
+        - DuckDB keeps the memory of its blocks for the next group instead of handing it
+          back to the system after every commit (and faulting in fresh, zeroed pages for
+          the next): up to ``memory_limit``, which bounds it anyway.
+        """
         self.con.execute("SET checkpoint_threshold = '1MB'")
+        [(limit,)] = self.con.execute("SELECT current_setting('memory_limit')").fetchall()
+        self.con.execute("SET block_allocator_memory = ?", [limit])
+        self.con.execute("SET allocator_flush_threshold = ?", [limit])
 
     def close(self) -> None:
         self.con.close()
