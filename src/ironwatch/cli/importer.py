@@ -292,7 +292,7 @@ def _init_helper(settings: Settings, spool: Path) -> None:
     from ..proc import tune_gc
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to answer
-    _HELPER.update(work=BatchWork(settings), spool=spool)
+    _HELPER.update(work=BatchWork(settings, verify=False), spool=spool)
     tune_gc()
 
 

@@ -32,14 +32,18 @@ class BatchWork:
     """A worker's work on WAL batches: read them back, normalize, match the Sigma rules.
     The pipeline workers and the offline import's helpers both run it."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, verify: bool = True) -> None:
+        """``verify``: check each batch's checksum as it is read back. The pipeline workers
+        do; the offline import's helpers read batches that their import appended a moment
+        before (``ironwatch wal verify`` checks the whole chain at any time)."""
+        self.verify = verify
         self.reader = WalReader(settings.data_path / "wal")
         self.normalizer = Normalizer(settings)
         self.detector = StreamDetector(settings)
 
     def run(self, starts: Sequence[int]) -> tuple[pa.Table, pa.Table, list[dict[str, Any]]]:
         """(events, dead letters, Sigma detection rows) of the batches at ``starts``."""
-        parts = [self.reader.read_batch(start)[1] for start in starts]
+        parts = [self.reader.read_batch(start, self.verify)[1] for start in starts]
         self.detector.maybe_reload()
         found: list[dict[str, Any]] = []
 
