@@ -13,12 +13,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-import signal
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,11 +26,11 @@ from ..config import Settings
 from ..errors import IronwatchError, ServerNotRunning
 from ..intake.files import FileReader, Group, iter_files
 from ..intake.wal import PendingChunk, WalReader, WalWriter
-from ..pipeline.detect_stage import detections_to_arrow
-from ..pipeline.spool import read_detections, read_set, remove_set, write_set
+from ..pipeline import import_helper
+from ..pipeline.import_helper import ORIGINAL, normalize
+from ..pipeline.spool import read_detections, read_set, remove_set
 from ..pipeline.worker import BatchWork
 from ..store.hot import CommitResult, EventStore
-from ..store.schema import EVENT_SCHEMA
 from ..timeutil import now_us
 from ..util.sockets import encode_records
 from .client import IntakeConnection
@@ -205,7 +202,7 @@ class _OfflineSink(_Sink):
         start (imports), which they then spend side by side while this process reads."""
         if self.pool is None:
             self.pool = ProcessPoolExecutor(self.helpers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_init_helper, initargs=(self.settings, self.spool))
+                                            initializer=import_helper.init, initargs=(self.settings, self.spool))
             for _ in range(self.helpers):  # the pool starts a process per task while none is idle
                 self.pool.submit(os.getpid)
         return self.pool
@@ -217,9 +214,9 @@ class _OfflineSink(_Sink):
         self.batches += 1
         if self.batches == 1 and not self.helpers_from_start:
             # a small import stays in this process: no helper start-up for it
-            self._commit(_normalize(BatchWork(self.settings), start), start, end, boundary)
+            self._commit(normalize(BatchWork(self.settings), start), start, end, boundary)
             return
-        self.inflight.append((self._start_helpers().submit(_normalize_in_helper, start), start, end, boundary))
+        self.inflight.append((self._start_helpers().submit(import_helper.normalize_to_spool, start), start, end, boundary))
         while len(self.inflight) > self.helpers + 2:  # helpers stay busy during a commit
             self._commit_oldest()
 
@@ -285,48 +282,15 @@ class _OfflineSink(_Sink):
         return {"stored": self.events, "dead_letters": self.dead, "detections": self.detections}
 
 
-_HELPER: dict[str, Any] = {}
-
-
-def _init_helper(settings: Settings, spool: Path) -> None:
-    from ..proc import tune_gc
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to answer
-    _HELPER.update(work=BatchWork(settings, verify=False), spool=spool)
-    tune_gc()
-
-
-def _normalize(work: BatchWork, start: int) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """(events, dead letters, detections) of the WAL batch at ``start``."""
-    events, dead, found = work.run([start])
-    return events, dead, detections_to_arrow(found)
-
-
-def _normalize_in_helper(start: int) -> str:
-    """Normalizes the WAL batch at ``start`` into a spool set; returns the set's name.
-
-    The events leave without their ``original`` bytes: the importing process has them in
-    the WAL it just wrote (``with_originals``), and they are half of what a Windows event
-    weighs (a third less to write into the spool and map back)."""
-    events, dead, detections = _normalize(_HELPER["work"], start)
-    name = f"{start:020d}"
-    events = events.set_column(_ORIGINAL, "original", pa.nulls(events.num_rows, pa.binary()))
-    write_set(_HELPER["spool"], name, events, dead, [], detections)
-    return name
-
-
-_ORIGINAL = EVENT_SCHEMA.get_field_index("original")
-
-
 def with_originals(events: pa.Table, wal: WalReader, start: int) -> pa.Table:
     """``events`` of the WAL batch at ``start`` with their ``original`` bytes from the WAL
     (the events' ``wal_offset`` is ``start`` plus the record's index in the batch)."""
     if not events.num_rows:
         return events
     wal.refresh()
-    _, records = wal.read_batch(start, verify=False)  # verified by the helper that read it
+    _, records = wal.read_batch(start, verify=False)  # this import appended it a moment before
     index = pc.subtract(events.column("wal_offset"), pa.scalar(start, pa.uint64())).cast(pa.int64())
     originals = records.originals()
     if len(originals) != events.num_rows or not pc.all(pc.equal(index, pa.array(range(events.num_rows)))).as_py():
         originals = originals.take(index)
-    return events.set_column(_ORIGINAL, "original", originals)
+    return events.set_column(ORIGINAL, "original", originals)

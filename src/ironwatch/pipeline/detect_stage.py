@@ -191,6 +191,9 @@ def _rows(found: list[Detection], events: Sequence[Mapping[str, Any]],
     out: dict[bytes, dict[str, Any]] = {}
     for d in found:
         ev = events[d.index]
+        eid: Any
+        created: Any
+        offset: Any
         if identity is not None:
             eid, created, offset = identity.of(d.index)
         else:
