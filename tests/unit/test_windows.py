@@ -681,6 +681,14 @@ def test_evtx_records_go_on_after_a_record_fails() -> None:
                    (None, "RuntimeError")]
 
 
+def test_evtx_batches_end_at_size_and_at_a_failure() -> None:
+    items: list[str | Exception] = [f"<r{i}/>" for i in range(7)]
+    items[3] = RuntimeError("Failed to parse record 4")
+    got = list(evtx_file.evtx_batches(_Records(items + [RuntimeError("x"), RuntimeError("y"), "<z/>"]), size=2))
+    assert got == [([b"<r0/>", b"<r1/>"], None), ([b"<r2/>"], "Failed to parse record 4"),
+                   ([b"<r4/>", b"<r5/>"], None), ([b"<r6/>"], "x"), ([], "y"), ([b"<z/>"], None)]
+
+
 def test_evtx_reader_that_stops_advancing_ends() -> None:
     class Stuck(_Records):
         def __next__(self) -> dict[str, Any]:

@@ -186,23 +186,19 @@ class FileReader:
     # -- record-based kinds ------------------------------------------------------------------
     def _evtx(self) -> Iterator[tuple[list[Group], int | None]]:
         size = self.size
-        good = Group("winxml")
-        bad: list[Group] = []
         index = 0
         source: Path | BinaryIO = self.path
         if self.gzipped:
             source = io.BytesIO(self._document())
-        for xml, error in windows.read_evtx(source):
-            index += 1
-            if xml is not None:
-                good.records.append(xml)
-            else:
+        for records, error in windows.read_evtx_batches(source, _RECORDS):
+            index += len(records)
+            groups = [Group("winxml", records)]
+            if error is not None:
+                index += 1
                 self.corrupt += 1
-                bad.append(Group(f"!evtx: record {index} of {self.path.name} could not be read: {error}", [b""]))
-            if len(good.records) >= _RECORDS or bad:
-                yield [good, *bad], None
-                good, bad = Group("winxml"), []
-        yield [good, *bad], size
+                groups.append(Group(f"!evtx: record {index} of {self.path.name} could not be read: {error}", [b""]))
+            yield groups, None
+        yield [], size
 
     def _document(self) -> bytes:
         with open_maybe_gzip(self.path) as f:

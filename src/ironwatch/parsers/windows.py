@@ -40,6 +40,7 @@ from .evtx_file import (
     iso_time_us,
     read_event_xml,
     read_evtx,
+    read_evtx_batches,
     system_text,
     system_time_us,
 )
@@ -500,5 +501,5 @@ FLAVOURS: tuple[JsonFlavour, ...] = (WindowsJsonFlavour(),)
 
 __all__ = ["EVTX_MAGIC", "FLAVOURS", "JSON_NAME", "PARSERS", "XML_NAME", "WinJsonParser",
            "WinRecord", "WinXmlParser", "WindowsJsonFlavour", "event_data_key", "evtx_json_record",
-           "flat_event", "json_event", "json_shape", "json_text", "read_evtx", "record_event",
+           "flat_event", "json_event", "json_shape", "json_text", "read_evtx", "read_evtx_batches", "record_event",
            "user_data_fields", "winlogbeat_event"]
