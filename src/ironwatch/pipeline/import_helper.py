@@ -34,7 +34,7 @@ def init(settings: Settings, spool: Path) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to answer
     # the batches were appended by this import a moment before: not read back to verify
     # (``ironwatch wal verify`` checks the whole chain at any time)
-    _HELPER.update(work=BatchWork(settings, verify=False), spool=spool)
+    _HELPER.update(work=BatchWork(settings, verify=False, originals=False), spool=spool)
     tune_gc()
 
 
@@ -52,6 +52,6 @@ def normalize_to_spool(start: int) -> str:
     Windows event weighs (a third less to write into the spool and map back)."""
     events, dead, detections = normalize(_HELPER["work"], start)
     name = f"{start:020d}"
-    events = events.set_column(ORIGINAL, "original", pa.nulls(events.num_rows, pa.binary()))
+    events = events.set_column(ORIGINAL, "original", pa.nulls(events.num_rows, pa.binary()))  # fast-path rows too
     write_set(_HELPER["spool"], name, events, dead, [], detections)
     return name

@@ -38,9 +38,12 @@ DEFAULT_DATASET = {"rfc5424": "syslog", "rfc3164": "syslog", "json": "json"}
 
 
 class Normalizer:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, originals: bool = True) -> None:
+        """``originals=False``: the reference parsers' events leave ``event.original``
+        empty (the offline import's helpers: the importing process fills it from its WAL)."""
         self.zones = ZoneResolver(settings.time)
         self.columnar = ColumnarSyslog(self.zones)
+        self.originals = originals
 
     def parse_one(self, rec: WalRecord) -> tuple[Event | None, str]:
         """(event, "") or (None, dead-letter reason) for one record."""
@@ -88,7 +91,7 @@ class Normalizer:
     def reference(self, rc: RecordColumns, rows: Sequence[int]) -> ReferenceRows:
         """The records at ``rows`` through the reference parsers: what ``parse_one`` gives
         each, without building a ``WalRecord`` per record or storing the identity per event."""
-        out = ReferenceRows(rc)
+        out = ReferenceRows(rc, self.originals)
         if not rows:
             return out
         kinds = [self._meta_kind(m) for m in rc.meta]
@@ -168,8 +171,8 @@ class ReferenceRows:
     """What the reference parsers made of some records of a batch: the event dicts (without
     their identity), the rows they came from and the parser each used, and dead letters."""
 
-    def __init__(self, rc: RecordColumns) -> None:
-        self.rc = rc
+    def __init__(self, rc: RecordColumns, originals: bool = True) -> None:
+        self.rc, self.originals = rc, originals
         self.events: list[Event] = []
         self.rows: list[int] = []
         self.parsers: list[str] = []
@@ -194,7 +197,7 @@ class ReferenceRows:
         given = {
             "event.id": uuid_array(rc.ids, rows),
             "event.created": pa.array(rc.received[rows], TS),
-            "event.original": rc.originals().take(take),
+            "event.original": rc.originals().take(take) if self.originals else pa.nulls(n, pa.binary()),
             "log.source.address": pa.array([m[2] or None for m in rc.meta], pa.string()).take(meta_rows),
             "ironwatch.listener": pa.array([listener_meta(m[0])[0] for m in rc.meta], pa.string()).take(meta_rows),
             "ironwatch.wal_offset": pa.array(rc.wal_offset[rows], pa.uint64()),

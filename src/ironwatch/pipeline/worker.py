@@ -32,13 +32,14 @@ class BatchWork:
     """A worker's work on WAL batches: read them back, normalize, match the Sigma rules.
     The pipeline workers and the offline import's helpers both run it."""
 
-    def __init__(self, settings: Settings, verify: bool = True) -> None:
+    def __init__(self, settings: Settings, verify: bool = True, originals: bool = True) -> None:
         """``verify``: check each batch's checksum as it is read back. The pipeline workers
         do; the offline import's helpers read batches that their import appended a moment
-        before (``ironwatch wal verify`` checks the whole chain at any time)."""
+        before (``ironwatch wal verify`` checks the whole chain at any time).
+        ``originals=False``: events may leave without ``event.original`` (see ``Normalizer``)."""
         self.verify = verify
         self.reader = WalReader(settings.data_path / "wal")
-        self.normalizer = Normalizer(settings)
+        self.normalizer = Normalizer(settings, originals)
         self.detector = StreamDetector(settings)
 
     def run(self, starts: Sequence[int]) -> tuple[pa.Table, pa.Table, list[dict[str, Any]]]:
