@@ -262,12 +262,12 @@ def events_to_arrow(events: list[Event], given: dict[str, pa.Array] | None = Non
         if column is not None:
             arrays.append(column if column.type == col.arrow else column.cast(col.arrow))
             continue
-        vals = values.get(col.field)
+        vals: Sequence[Any] | None = values.get(col.field)
         if vals is None:
             arrays.append(pa.nulls(n, col.arrow))
             continue
         if col.field in ("event.category", "event.type"):
-            vals = tuple(_as_list(v) for v in vals)
+            vals = [v if v is None or type(v) is list else _as_list(v) for v in vals]
         arrays.append(_column(vals, col.arrow, col.field, events))
     dumps = orjson.dumps
     opts = orjson.OPT_NON_STR_KEYS
