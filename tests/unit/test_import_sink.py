@@ -66,6 +66,7 @@ def test_offline_import_through_helpers_commits_each_batch_once(tmp_path: Path, 
     settings = Settings()
     settings.data_dir = str(tmp_path / "data")
     settings.pipeline.workers = 2
+    settings.wal.segment_bytes = 64 << 10  # batches in many WAL segments, read back across them
     monkeypatch.setattr(importer._OfflineSink, "IN_PROCESS_BYTES", 0)  # helpers from the first batch
     result = importer.run_import(settings, [str(log)], "auto", show_progress=False)
     assert result["stored"] == 4_321 and result["records"] == 4_321 and result["dead_letters"] == 0
