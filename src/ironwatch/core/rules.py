@@ -11,7 +11,7 @@ The CLI (socket or offline) and the HTTP API call the same methods.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import orjson
@@ -23,7 +23,9 @@ from ..pipeline.detect_stage import write_state
 from ..store.hot import EventStore
 from ..timeutil import iso
 from ..util.sockets import run_dir
-from .access import AccessService
+
+if TYPE_CHECKING:  # the offline import publishes rule state without the access layer
+    from .access import AccessService
 
 LEVELS = ("informational", "low", "medium", "high", "critical")
 RULE_COLUMNS = ("rule_id", "title", "level", "enabled", "status", "logsource", "path", "evaluations",
