@@ -181,3 +181,16 @@ def test_write_all_writes_every_buffer_in_order(tmp_path: Path) -> None:
     finally:
         os.close(fd)
     assert path.read_bytes() == b"".join(buffers)
+
+
+def test_last_originals_are_the_records_just_appended(tmp_path: Path) -> None:
+    w = WalWriter(tmp_path / "wal")
+    first = [b"a" * 10, b"", "é ✓".encode()]
+    w.append([PendingChunk("import:/x", "winxml", "", 1, first), PendingChunk("http", "", "10.0.0.1", 2, [b"z"])])
+    assert w.last_originals().to_pylist() == [*first, b"z"]
+    start, _, _ = w.append([PendingChunk("syslog-tcp", "", "", 3, [b"<13>one", b"<13>two"])])
+    w.sync()
+    got = w.last_originals()
+    assert got.to_pylist() == [b"<13>one", b"<13>two"]
+    assert got.equals(WalReader(tmp_path / "wal").read_batch(start)[1].originals())
+    w.close()

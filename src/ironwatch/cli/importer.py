@@ -25,7 +25,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from ..config import Settings
 from ..errors import IronwatchError, ServerNotRunning
 from ..intake.files import FileReader, Group, iter_files
-from ..intake.wal import PendingChunk, WalReader, WalWriter
+from ..intake.wal import PendingChunk, WalWriter
 from ..pipeline import import_helper
 from ..pipeline.import_helper import ORIGINAL, normalize
 from ..pipeline.spool import read_detections, read_set, remove_set
@@ -175,14 +175,13 @@ class _OfflineSink(_Sink):
         # the first group tops up the row group today's segment has begun, if any
         self.written = self.store.segment_rows(now_us()) % self.ALIGN
         self.wal = WalWriter(data / "wal", settings.wal.segment_bytes, self.store.watermark)
-        self.wal_reader = WalReader(data / "wal")
         from ..core.rules import publish_state  # here: the helpers, which import this module, need none of it
 
         publish_state(self.store)  # the rule state the Sigma stage runs with, as the core publishes it
         self.pool: ProcessPoolExecutor | None = None
         self.spool = data / "spool" / "import"
         shutil.rmtree(self.spool, ignore_errors=True)  # debris of an interrupted import
-        self.inflight: deque[tuple[Future[str], int, int, bool]] = deque()
+        self.inflight: deque[tuple[Future[str], int, int, bool, pa.Array]] = deque()
         self.batches = 0
         # this process mostly waits for the disk and DuckDB: one helper per core (the server
         # runs cores - 1 workers because its core and intake need the rest)
@@ -216,16 +215,17 @@ class _OfflineSink(_Sink):
             # a small import stays in this process: no helper start-up for it
             self._commit(normalize(BatchWork(self.settings), start), start, end, boundary)
             return
-        self.inflight.append((self._start_helpers().submit(import_helper.normalize_to_spool, start), start, end, boundary))
+        self.inflight.append((self._start_helpers().submit(import_helper.normalize_to_spool, start), start, end, boundary,
+                              self.wal.last_originals()))
         while len(self.inflight) > self.helpers + 2:  # helpers stay busy during a commit
             self._commit_oldest()
 
     def _commit_oldest(self) -> None:
-        future, start, end, boundary = self.inflight.popleft()
+        future, start, end, boundary, originals = self.inflight.popleft()
         name = future.result()
         events, dead, _ = read_set(self.spool, name)
         self.ready_sets.append(name)
-        events = with_originals(events, self.wal_reader, start)
+        events = with_originals(events, originals, start)
         self._commit((events, dead, read_detections(self.spool, name)), start, end, boundary)
 
     def _commit(self, tables: tuple[pa.Table, pa.Table, pa.Table], start: int, end: int, boundary: bool) -> None:
@@ -277,20 +277,16 @@ class _OfflineSink(_Sink):
             self.pool.shutdown()
         shutil.rmtree(self.spool, ignore_errors=True)
         self.wal.close()
-        self.wal_reader.close()
         self.store.close()
         return {"stored": self.events, "dead_letters": self.dead, "detections": self.detections}
 
 
-def with_originals(events: pa.Table, wal: WalReader, start: int) -> pa.Table:
-    """``events`` of the WAL batch at ``start`` with their ``original`` bytes from the WAL
-    (the events' ``wal_offset`` is ``start`` plus the record's index in the batch)."""
+def with_originals(events: pa.Table, originals: pa.Array, start: int) -> pa.Table:
+    """``events`` of the WAL batch at ``start`` with their ``original`` bytes, the batch's
+    records as appended (an event's ``wal_offset`` is ``start`` plus its record's index)."""
     if not events.num_rows:
         return events
-    wal.refresh()
-    _, records = wal.read_batch(start, verify=False)  # this import appended it a moment before
     index = pc.subtract(events.column("wal_offset"), pa.scalar(start, pa.uint64())).cast(pa.int64())
-    originals = records.originals()
     if len(originals) != events.num_rows or not pc.all(pc.equal(index, pa.array(range(events.num_rows)))).as_py():
         originals = originals.take(index)
     return events.set_column(ORIGINAL, "original", originals)

@@ -355,6 +355,7 @@ class WalWriter:
         self.min_start = min_start
         wal_dir.mkdir(parents=True, exist_ok=True)
         self.segment_bytes = segment_bytes
+        self._last: list[bytes] = []
         self._lock = os.open(wal_dir / "LOCK", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -445,7 +446,16 @@ class WalWriter:
         buffers, self.head, count = encode_batch(chunks, self.head, self.ids)
         start = self.end
         self.end = start + write_all(self._fd, buffers)
+        self._last = buffers
         return start, self.end, count
+
+    def last_originals(self) -> pa.Array:
+        """The records of the batch appended last, as Arrow binary over the very buffers
+        that were written (``encode_batch`` ends with the offsets and the records): what
+        the offline import stores as ``original`` without reading its WAL back."""
+        offsets, data = self._last[-2], self._last[-1]
+        count = len(offsets) // 4 - 1
+        return pa.BinaryArray.from_buffers(pa.binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
     def sync(self) -> int:
         """fsync what was appended; returns the durable offset."""
