@@ -183,34 +183,34 @@ def decode_xml(raw: bytes) -> str:
                              parser=NAME) from exc2
 
 
-_ATTR = r'[^"<&\t\n\r]*'
+_ATTR = r'[^"<&\t\n\r]*+'
 #: the crate's layout up to the end of ``System``; what follows is read by ``_FAST_DATA``
 _FAST = re.compile(
-    r'(?:<\?xml version="1\.0" encoding="utf-8"\?>\n)?'
+    r'(?:<\?xml version="1\.0" encoding="utf-8"\?>\n)?+'
     r'<Event xmlns="http://schemas\.microsoft\.com/win/2004/08/events/event">\n'
     r"  <System>\n"
-    rf'    <Provider Name="(?P<provider>{_ATTR})"(?: Guid="(?P<guid>{_ATTR})")?'
-    rf'(?: EventSourceName="(?P<source_name>{_ATTR})")?>\n    </Provider>\n'
-    r'    <EventID(?: Qualifiers="(?P<qualifiers>\d*)")?>(?P<event_id>\d+)</EventID>\n'
-    r"(?:    <Version>(?P<version>\d+)</Version>\n)?"
-    r"(?:    <Level>(?P<level>\d+)</Level>\n)?"
-    r"(?:    <Task>(?P<task>\d+)</Task>\n)?"
-    r"(?:    <Opcode>(?P<opcode>\d+)</Opcode>\n)?"
-    r"(?:    <Keywords>(?P<keywords>0x[0-9A-Fa-f]+)</Keywords>\n)?"
+    rf'    <Provider Name="(?P<provider>{_ATTR})"(?: Guid="(?P<guid>{_ATTR})")?+'
+    rf'(?: EventSourceName="(?P<source_name>{_ATTR})")?+>\n    </Provider>\n'
+    r'    <EventID(?: Qualifiers="(?P<qualifiers>\d*+)")?+>(?P<event_id>\d++)</EventID>\n'
+    r"(?:    <Version>(?P<version>\d++)</Version>\n)?+"
+    r"(?:    <Level>(?P<level>\d++)</Level>\n)?+"
+    r"(?:    <Task>(?P<task>\d++)</Task>\n)?+"
+    r"(?:    <Opcode>(?P<opcode>\d++)</Opcode>\n)?+"
+    r"(?:    <Keywords>(?P<keywords>0x[0-9A-Fa-f]++)</Keywords>\n)?+"
     rf'    <TimeCreated SystemTime="(?P<time>{_ATTR})">\n    </TimeCreated>\n'
-    r"(?:    <EventRecordID>(?P<record_id>\d+)</EventRecordID>\n)?"
-    rf'(?:    <Correlation(?: ActivityID="(?P<activity_id>{_ATTR})")?'
-    rf'(?: RelatedActivityID="(?P<related_activity_id>{_ATTR})")?>\n    </Correlation>\n)?'
-    r'(?:    <Execution ProcessID="(?P<pid>\d+)" ThreadID="(?P<tid>\d+)">\n    </Execution>\n)?'
-    r"(?:    <Channel>(?P<channel>[^<&>]*)</Channel>\n)?"
-    r"    <Computer>(?P<computer>[^<&>]*)</Computer>\n"
-    rf'(?:    <Security(?: UserID="(?P<sid>{_ATTR})")?>\n    </Security>\n)?'
+    r"(?:    <EventRecordID>(?P<record_id>\d++)</EventRecordID>\n)?+"
+    rf'(?:    <Correlation(?: ActivityID="(?P<activity_id>{_ATTR})")?+'
+    rf'(?: RelatedActivityID="(?P<related_activity_id>{_ATTR})")?+>\n    </Correlation>\n)?+'
+    r'(?:    <Execution ProcessID="(?P<pid>\d++)" ThreadID="(?P<tid>\d++)">\n    </Execution>\n)?+'
+    r"(?:    <Channel>(?P<channel>[^<&>]*+)</Channel>\n)?+"
+    r"    <Computer>(?P<computer>[^<&>]*+)</Computer>\n"
+    rf'(?:    <Security(?: UserID="(?P<sid>{_ATTR})")?+>\n    </Security>\n)?+'
     r"  </System>\n", re.ASCII)
 #: one ``EventData`` item of the crate's layout: (name, text); an unnamed one has name ""
-_FAST_DATA = re.compile(rf'    <Data(?: Name="({_ATTR})")?>([^<]*)</Data>\n', re.ASCII)
+_FAST_DATA = re.compile(rf'    <Data(?: Name="({_ATTR})")?+>([^<]*+)</Data>\n', re.ASCII)
 _FAST_USER = re.compile(
     r'  <UserData>\n    <([A-Za-z_][\w.-]*)(?: xmlns(?::[\w.-]+)?="[^"<&]*")*>\n', re.ASCII)
-_FAST_LEAF = re.compile(r"      <([A-Za-z_][\w.-]*)>([^<]*)</\1>\n", re.ASCII)
+_FAST_LEAF = re.compile(r"      <([A-Za-z_][\w.-]*+)>([^<]*+)</\1>\n", re.ASCII)
 _DATA_OPEN = "  <EventData>\n"
 _DATA_CLOSE = "  </EventData>\n</Event>"
 _BINARY_OPEN = "    <Binary>"
