@@ -143,13 +143,16 @@ class _OfflineSink(_Sink):
 
     """No server: append to the WAL and commit to the store in this process.
 
-    Normalizing (parsing, Arrow columns) is the costly step. From the second batch on it
-    runs in helper processes (one per core, or ``pipeline.workers``) that read the batch
-    back from the WAL and hand the result over as a spool set (Arrow IPC files, as the
-    server's workers do: this process maps them instead of copying them through a pipe),
-    while this process reads files, appends and commits; batches are committed in the
-    order they were appended. Spool sets are in ``DATA/spool/import`` only until committed;
-    an interrupted import leaves its batches in the WAL, where ``serve`` finds them.
+    Normalizing (parsing, Sigma matching, Arrow columns) is the costly step. It runs in
+    helper processes (``pipeline.import_helper``; one per core, or ``pipeline.workers``)
+    that read each batch back from the WAL and hand the result over as a spool set (Arrow
+    IPC files, as the server's workers do: this process maps them instead of copying them
+    through a pipe), without the original bytes, which this process still holds from the
+    append. Meanwhile this process reads files and appends, and a thread of it commits;
+    batches are committed in the order they were appended. An import of at most
+    ``IN_PROCESS_BYTES`` is normalized here instead. Spool sets are in
+    ``DATA/spool/import`` only until committed; an interrupted import leaves its batches
+    in the WAL, where ``serve`` finds them.
 
     Batches are committed in groups of exactly one DuckDB row group of records (122,880;
     ``ALIGN``: the batches end there), which DuckDB writes straight to the database file
@@ -183,8 +186,9 @@ class _OfflineSink(_Sink):
         shutil.rmtree(self.spool, ignore_errors=True)  # debris of an interrupted import
         self.inflight: deque[tuple[Future[str], int, int, bool, pa.Array]] = deque()
         self.batches = 0
-        # this process mostly waits for the disk and DuckDB: one helper per core (the server
-        # runs cores - 1 workers because its core and intake need the rest)
+        # one helper per core: this process's reading, appending and committing take about a
+        # third of the CPU an event costs (the server runs cores - 1 workers beside its core
+        # and intake)
         self.helpers = settings.pipeline.workers or max(1, os.cpu_count() or 1)
         self.events = self.dead = self.detections = 0
         self.ready: list[tuple[tuple[pa.Table, pa.Table, pa.Table], tuple[int, int]]] = []
