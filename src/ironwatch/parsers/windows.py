@@ -44,7 +44,7 @@ from .evtx_file import (
     system_text,
     system_time_us,
 )
-from .windows_ecs import finish, map_event, static_fields
+from .windows_ecs import Mapping, apply_mapping, finish, mapping_of, static_fields
 from .jsonlines import json_object
 
 XML_NAME = "winxml"
@@ -123,14 +123,16 @@ def record_event(record: WinRecord, ctx: ParseContext, parser: str) -> Event:
     system, rendering = record.system, record.rendering
     if rendering:
         event = static_fields(system, rendering, parser)
+        mapping = mapping_of(event)
     else:
         key = _STATIC_KEY(system)
-        static = _STATIC.get(key)
-        if static is None:
+        cached = _STATIC.get(key)
+        if cached is None:
             static = static_fields(system, {}, parser)
             if len(_STATIC) >= _STATIC_MAX:
                 _STATIC.clear()
-            _STATIC[key] = static
+            cached = _STATIC[key] = (static, mapping_of(static))
+        static, mapping = cached
         event = static.copy()
         keywords = event.get("winlog.keywords")
         if keywords:
@@ -156,7 +158,7 @@ def record_event(record: WinRecord, ctx: ParseContext, parser: str) -> Event:
     message = (rendering or {}).get("message")
     if message:
         event["message"] = message
-    map_event(event)
+    apply_mapping(event, mapping)
     return event
 
 
@@ -165,7 +167,8 @@ _FILETIME_ZERO = "1601-01-01T00:00:00"
 _STATIC_KEY = itemgetter(*map(System._fields.index, (
     "provider", "guid", "source_name", "event_id", "version", "level", "task", "opcode",
     "keywords", "channel", "computer", "sid")))
-_STATIC: dict[Any, Event] = {}
+#: the fields of each combination of repeating ``System`` values, and its ECS mapping
+_STATIC: dict[Any, tuple[Event, Mapping | None]] = {}
 _STATIC_MAX = 4096
 
 

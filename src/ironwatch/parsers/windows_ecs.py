@@ -102,7 +102,16 @@ class Mapping(NamedTuple):
 
 def map_event(event: Event) -> None:
     """The ECS fields of the event ids in ``MAPPINGS``."""
-    mapping = MAPPINGS.get((event.get("winlog.provider_name"), event["winlog.event_id"]))
+    apply_mapping(event, mapping_of(event))
+
+
+def mapping_of(event: Event) -> Mapping | None:
+    """The ``MAPPINGS`` entry of an event's provider and event id, if any."""
+    return MAPPINGS.get((event.get("winlog.provider_name"), event["winlog.event_id"]))
+
+
+def apply_mapping(event: Event, mapping: Mapping | None) -> None:
+    """The ECS fields ``mapping`` (the event's entry in ``MAPPINGS``) gives the event."""
     if mapping is None:
         return
     event["event.category"] = [mapping.category]
@@ -458,4 +467,5 @@ MAPPINGS: dict[tuple[str | None, str], Mapping] = {
 }
 
 __all__ = ["LOGON_FAILURES", "LOGON_TYPES", "MAPPINGS", "Mapping", "address", "channel_dataset",
-           "common_fields", "finish", "keyword_names", "map_event", "number", "static_fields"]
+           "apply_mapping", "common_fields", "finish", "keyword_names", "map_event", "mapping_of", "number",
+           "static_fields"]

@@ -174,6 +174,7 @@ class ReferenceRows:
     def __init__(self, rc: RecordColumns, originals: bool = True) -> None:
         self.rc, self.originals = rc, originals
         self.events: list[Event] = []
+        self.present: set[str] = set()  # the keys of the events
         self.rows: list[int] = []
         self.parsers: list[str] = []
         self.dead: list[dict[str, Any]] = []
@@ -182,10 +183,12 @@ class ReferenceRows:
     def drop_identity_keys(self) -> None:
         """A parser may name a field the WAL record decides (JSON with ``event.id``): the
         record's value wins, as in ``parse_one``, so the parser's is dropped."""
-        if self.events and not _IDENTITY.isdisjoint(set().union(*self.events)):
+        self.present = set().union(*self.events)  # events_to_arrow's too: the Sigma stage only reads
+        if not _IDENTITY.isdisjoint(self.present):
             for ev in self.events:
                 for key in _IDENTITY.intersection(ev):
                     del ev[key]
+            self.present -= _IDENTITY
 
     def table(self) -> pa.Table:
         rc, n = self.rc, len(self.rows)
@@ -203,7 +206,7 @@ class ReferenceRows:
             "ironwatch.wal_offset": pa.array(rc.wal_offset[rows], pa.uint64()),
             "ironwatch.parser": pa.array(self.parsers, pa.string()),
         }
-        return events_to_arrow(self.events, given)
+        return events_to_arrow(self.events, given, self.present)
 
 
 def dead_letter(rec: WalRecord, reason: str) -> dict[str, Any]:
@@ -244,14 +247,16 @@ def _json_default(v: Any) -> Any:
     return str(v)
 
 
-def events_to_arrow(events: list[Event], given: dict[str, pa.Array] | None = None) -> pa.Table:
+def events_to_arrow(events: list[Event], given: dict[str, pa.Array] | None = None,
+                    present: set[str] | None = None) -> pa.Table:
     """One Arrow table in ``EVENT_SCHEMA``; fields without a column go to ``fields`` as JSON.
 
     ``given`` holds whole columns made elsewhere (the identity from the WAL record); the
-    events do not hold those fields."""
+    events do not hold those fields. ``present``: the keys of all events, when known."""
     given = given or {}
     n = len(events)
-    present = set().union(*events)  # one C-level pass; absent columns cost nothing per event
+    if present is None:  # the keys of all events: one C-level pass; absent columns cost nothing
+        present = set().union(*events)
     taken = [c for c in EVENT_COLUMNS if c.field in present and c.field not in given]
     names = [c.field for c in taken]
     # one pass per event, the pops in C (``map``), then the rows turned into columns (``zip``)
