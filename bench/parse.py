@@ -11,6 +11,9 @@ Three parts, one JSON object on stdout (it asserts nothing):
   over the corpus' EVTX samples, repeated to a few hundred thousand records (needs the
   corpus: ``IRONWATCH_CORPUS``, default ``../shared/corpus``; skipped without it).
 
+``machine_speed_s`` is the time of a fixed pure-Python workload taken first: the speed of
+this virtual machine drifts, and a figure is read against the speed it was taken at.
+
     .venv/bin/python bench/parse.py [--count 200000] [--repeat 3] [--evtx-records 300000]
 """
 
@@ -22,6 +25,7 @@ import json
 import os
 import platform
 import random
+import re
 import sys
 import tempfile
 import time
@@ -204,6 +208,24 @@ def evtx_import(records: int) -> dict[str, object]:
             "records_per_s": round(int(result["records"]) / seconds)}
 
 
+def machine_speed() -> float:
+    """Seconds of a fixed pure-Python workload (regular expressions, dicts, strings), best of
+    three. This virtual machine's speed drifts by 15-40 % within a day: 0.48-0.55 s in its
+    usual state on 2026-11-27, 0.60-0.80 s in its slow spells. It is a rough guide only,
+    since the speed of the disk and the memory drift as well."""
+    text = '    <Data Name="TargetUserName">operator</Data>\n' * 12
+    pattern = re.compile(r'    <Data Name="([^"]*+)">([^<]*+)</Data>\n')
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for i in range(150_000):
+            fields = dict(pattern.findall(text))
+            fields["n"] = str(i)
+            str(fields)
+        best = min(best, time.perf_counter() - start)
+    return round(best, 3)
+
+
 def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--count", type=int, default=200_000, help="messages per format")
@@ -215,7 +237,8 @@ def main() -> None:
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
     result: dict[str, object] = {"count": options.count, "repeat": options.repeat,
-                                 "python": platform.python_version(), "machine": platform.machine()}
+                                 "python": platform.python_version(), "machine": platform.machine(),
+                                 "machine_speed_s": machine_speed()}
     if options.only in (None, "parsers"):
         result["parsers"] = parser_rates(options.count, options.repeat)
     if options.only in (None, "pipeline"):
