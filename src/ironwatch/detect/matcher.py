@@ -23,17 +23,17 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..event import IDENTITY_FIELDS
 from .logsources import FieldMap
 
 Event = Mapping[str, Any]
 Check = Callable[[Event], bool]
 TextTest = Callable[[str, str], bool]  # (value, value lower-cased) → matches
 
-#: event keys never searched by keyword rules (raw bytes and Ironwatch bookkeeping: where
-#: and when a record came in, which parser read it; a file path in ``import:<path>`` would
-#: otherwise match a keyword)
-KEYWORD_SKIP = frozenset({"event.original", "event.hash", "event.id", "@timestamp", "event.created",
-                          "log.source.address", "ironwatch.listener", "ironwatch.wal_offset", "ironwatch.parser"})
+#: event keys never searched by keyword rules: the identity Ironwatch gives every event (raw
+#: bytes, where and when a record came in, which parser read it; a file path in
+#: ``import:<path>`` would otherwise match a keyword) and the event's time
+KEYWORD_SKIP = frozenset({*IDENTITY_FIELDS, "@timestamp"})
 
 
 def as_text(value: Any) -> str:

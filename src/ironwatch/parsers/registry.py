@@ -103,7 +103,8 @@ def check_format(name: str) -> None:
         raise ConfigError(f"unknown input format {name!r} (known: {', '.join(known_formats())})")
 
 
-def _strip_lead(raw: bytes) -> bytes:
+def strip_lead(raw: bytes) -> bytes:
+    """``raw`` without leading whitespace and byte-order marks (as ``parse`` reads it)."""
     raw = raw.lstrip()
     while raw.startswith(_BOM):
         raw = raw[len(_BOM):].lstrip()
@@ -112,7 +113,7 @@ def _strip_lead(raw: bytes) -> bytes:
 
 def detect_syslog_format(raw: bytes) -> str:
     """The format of one message received on a syslog or auto-detecting input."""
-    head = _strip_lead(raw)
+    head = strip_lead(raw)
     for pattern, fmt in _SNIFFERS:
         if pattern.match(head):
             return fmt
@@ -161,11 +162,6 @@ def direct(fmt: str) -> Parser | None:
     return PARSERS.get(fmt)
 
 
-def strip_lead(raw: bytes) -> bytes:
-    """``raw`` without leading whitespace and byte-order marks (as ``parse`` reads it)."""
-    return raw if raw[:1] == b"<" else _strip_lead(raw)
-
-
 def parse(raw: bytes, ctx: ParseContext, fmt: str = "auto") -> tuple[str, Event]:
     """``(format used, fields)`` of one message; leading whitespace and BOMs are skipped.
 
@@ -173,7 +169,7 @@ def parse(raw: bytes, ctx: ParseContext, fmt: str = "auto") -> tuple[str, Event]
     ``ParseError`` for a message the chosen parser cannot read and ``ConfigError`` for an
     unknown ``fmt``.
     """
-    body = _strip_lead(raw)
+    body = strip_lead(raw)
     fmt, _, options = fmt.partition("\n")
     if options:
         ctx = dataclasses.replace(ctx, options=options)

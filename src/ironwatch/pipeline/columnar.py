@@ -480,12 +480,23 @@ def _json_with_paths(fields: pa.Array, row_paths: list[str | None]) -> pa.Array:
     return pc.binary_join_element_wise(pc.utf8_slice_codeunits(fields, 0, -1), ends, "")
 
 
+def identity_columns(rc: RecordColumns, rows: np.ndarray, originals: pa.Array | None) -> dict[str, pa.Array]:
+    """The columns the events of the records at ``rows`` take from their WAL records (all
+    of ``IDENTITY_FIELDS`` but the parser): ``originals`` are the batch's record bytes
+    (``rc.originals()``), or ``None`` to leave ``event.original`` empty."""
+    meta_rows = pa.array(rc.meta_index[rows])
+    return {
+        "event.id": uuid_array(rc.ids, rows),
+        "event.created": pa.array(rc.received[rows], TS),
+        "event.original": pa.nulls(len(rows), pa.binary()) if originals is None else originals.take(pa.array(rows)),
+        "log.source.address": pa.array([m[2] or None for m in rc.meta], pa.string()).take(meta_rows),
+        "ironwatch.listener": pa.array([listener_meta(m[0])[0] for m in rc.meta], pa.string()).take(meta_rows),
+        "ironwatch.wal_offset": pa.array(rc.wal_offset[rows], pa.uint64()),
+    }
+
+
 def _build(rc: RecordColumns, binary: pa.Array, rows: np.ndarray, pri: np.ndarray, cols: dict[str, pa.Array]) -> pa.Table:
     n = len(rows)
-    take = pa.array(rows)
-    meta_rows = pa.array(rc.meta_index[rows])
-    listeners = pa.array([listener_meta(m[0])[0] for m in rc.meta]).take(meta_rows)
-    addresses = pa.array([m[2] or None for m in rc.meta], pa.string()).take(meta_rows)
     cols = dict(cols)
     none = None if (pri >= 0).all() else pri < 0  # no PRI (bare CEF): no priority fields
     pri = np.maximum(pri, 0)
@@ -496,12 +507,7 @@ def _build(rc: RecordColumns, binary: pa.Array, rows: np.ndarray, pri: np.ndarra
     cols["log.syslog.severity.name"] = _SEV.take(pa.array(pri & 7, mask=none))
     cols.setdefault("event.kind", pa.array(["event"] * n))
     cols.setdefault("event.dataset", pa.array(["syslog"] * n))
-    cols["event.id"] = uuid_array(rc.ids, rows)
-    cols["event.created"] = pa.array(rc.received[rows], TS)
-    cols["event.original"] = binary.take(take)
-    cols["log.source.address"] = addresses
-    cols["ironwatch.listener"] = listeners
-    cols["ironwatch.wal_offset"] = pa.array(rc.wal_offset[rows], pa.uint64())
+    cols.update(identity_columns(rc, rows, binary))
     if "ironwatch.parser" not in cols:
         cols["ironwatch.parser"] = cols["log.syslog.format"]
     arrays = []

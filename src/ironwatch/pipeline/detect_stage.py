@@ -25,8 +25,8 @@ import pyarrow.compute as pc
 
 from ..config import Settings
 from ..detect import Detection, RoutingOptions, SigmaEngine, load_rules
-from .normalize import Identity
 from ..store.schema import BY_NAME, DETECTION_SCHEMA
+from .normalize import Identity
 
 #: the file through which the core tells workers the rule state (written atomically)
 STATE_FILE = "rules.state.json"

@@ -18,14 +18,14 @@ import pyarrow as pa
 
 from ..config import Settings
 from ..errors import ParseError
-from ..event import Event
+from ..event import IDENTITY_FIELDS, Event
 from ..intake.wal import RecordColumns, WalRecord
 from ..parsers.base import ParseContext, Parser
 from ..parsers.registry import direct as direct_parser
 from ..parsers.registry import parse as parse_record
 from ..parsers.registry import strip_lead
-from ..store.schema import DEAD_LETTER_SCHEMA, EVENT_COLUMNS, EVENT_SCHEMA, TS
-from .columnar import ColumnarSyslog, uuid_array
+from ..store.schema import DEAD_LETTER_SCHEMA, EVENT_COLUMNS, EVENT_SCHEMA
+from .columnar import ColumnarSyslog, identity_columns
 from .listeners import listener_meta
 from .zones import ZoneResolver
 
@@ -56,16 +56,12 @@ class Normalizer:
             used, ev = parse_record(rec.original, ctx, fmt)
         except ParseError as exc:
             return None, f"{exc.parser or fmt}: {exc.reason}"
-        ev.setdefault("event.kind", "event")
-        ev.setdefault("event.dataset", DEFAULT_DATASET.get(used, used))
+        _finish(ev, used, meta)
         ev["event.id"] = rec.event_id
         ev["event.created"] = rec.received_us
         ev["event.original"] = rec.original
         ev["log.source.address"] = rec.address or None
         ev["ironwatch.listener"] = listener
-        for key, value in meta:
-            if key != "host.name" or not ev.get(key):  # the event's own host wins
-                ev[key] = value
         ev["ironwatch.wal_offset"] = rec.offset
         ev["ironwatch.parser"] = used
         return ev, ""
@@ -117,11 +113,7 @@ class Normalizer:
             except ParseError as exc:
                 out.dead.append(dead_letter(rc.record(i), f"{exc.parser or fmt}: {exc.reason}"))
                 continue
-            ev.setdefault("event.kind", "event")
-            ev.setdefault("event.dataset", DEFAULT_DATASET.get(used, used))
-            for key, value in meta:
-                if key != "host.name" or not ev.get(key):  # the event's own host wins
-                    ev[key] = value
+            _finish(ev, used, meta)
             events.append(ev)
             parsed.append(i)
             parsers.append(used)
@@ -148,10 +140,18 @@ class Normalizer:
         return events, dead
 
 
-#: the fields every event gets from its WAL record rather than from its parser
-IDENTITY_FIELDS = ("event.id", "event.created", "event.original", "log.source.address",
-                   "ironwatch.listener", "ironwatch.wal_offset", "ironwatch.parser")
-_IDENTITY = frozenset(IDENTITY_FIELDS)
+def _finish(ev: Event, used: str, meta: tuple[tuple[str, str], ...]) -> None:
+    """What every parsed event gets besides its identity: its kind and dataset if the parser
+    named none, and the fields its listener gives (``listener_meta``)."""
+    ev.setdefault("event.kind", "event")
+    ev.setdefault("event.dataset", DEFAULT_DATASET.get(used, used))
+    for key, value in meta:
+        if key != "host.name" or not ev.get(key):  # the event's own host wins
+            ev[key] = value
+
+
+#: the identity fields a WAL record decides (``event.hash`` is not stored: computed when read)
+_IDENTITY = frozenset(IDENTITY_FIELDS) - {"event.hash"}
 
 
 class Identity:
@@ -191,21 +191,11 @@ class ReferenceRows:
             self.present -= _IDENTITY
 
     def table(self) -> pa.Table:
-        rc, n = self.rc, len(self.rows)
-        if not n:
+        rc = self.rc
+        if not self.rows:
             return events_to_arrow([])
-        rows = np.asarray(self.rows, dtype=np.int64)
-        take = pa.array(rows)
-        meta_rows = pa.array(rc.meta_index[rows])
-        given = {
-            "event.id": uuid_array(rc.ids, rows),
-            "event.created": pa.array(rc.received[rows], TS),
-            "event.original": rc.originals().take(take) if self.originals else pa.nulls(n, pa.binary()),
-            "log.source.address": pa.array([m[2] or None for m in rc.meta], pa.string()).take(meta_rows),
-            "ironwatch.listener": pa.array([listener_meta(m[0])[0] for m in rc.meta], pa.string()).take(meta_rows),
-            "ironwatch.wal_offset": pa.array(rc.wal_offset[rows], pa.uint64()),
-            "ironwatch.parser": pa.array(self.parsers, pa.string()),
-        }
+        given = identity_columns(rc, np.asarray(self.rows, dtype=np.int64), rc.originals() if self.originals else None)
+        given["ironwatch.parser"] = pa.array(self.parsers, pa.string())
         return events_to_arrow(self.events, given, self.present)
 
 
